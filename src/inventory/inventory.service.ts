@@ -1,0 +1,317 @@
+/**
+ * Locations and inventory positions. Every change to a position's on-hand or reserved
+ * count writes an inventory_movements row in the same transaction, so the ledger always
+ * explains the position.
+ */
+import type { Database, Queryable } from '../db/database';
+import { fail, ok, userError, UserErrorCode, type Result, type UserError } from '../common/errors';
+import { checkGeo, checkInt, checkSku, checkText, isUuid } from '../common/validate';
+import { haversineKm, type GeoPoint } from '../common/geo';
+import type { FulfillmentMethod, LocationType } from '../common/types';
+import {
+  LOCATION_COLUMNS,
+  POSITION_COLUMNS,
+  availableOf,
+  toLocation,
+  toPosition,
+  type LocationRecord,
+  type LocationRow,
+  type PositionRecord,
+  type PositionRow,
+} from './records';
+
+export const MAX_SYNC_ENTRIES = 1000;
+export const MAX_QUERY_SKUS = 500;
+const MAX_ON_HAND = 10_000_000;
+
+export interface LocationInputData {
+  id?: string | null;
+  code: string;
+  name: string;
+  type: LocationType;
+  geo: GeoPoint;
+  methods: FulfillmentMethod[];
+  dailyCapacity?: number | null;
+  priority?: number | null;
+  active?: boolean | null;
+}
+
+export interface InventoryInputData {
+  locationId: string;
+  sku: string;
+  onHand: number;
+  safetyStock?: number | null;
+}
+
+export interface AvailabilityQuery {
+  skus: string[];
+  near?: GeoPoint | null;
+  method?: FulfillmentMethod | null;
+  radiusKm?: number | null;
+}
+
+export interface LocationAvailabilityRecord {
+  location: LocationRecord;
+  available: number;
+  distanceKm: number | null;
+}
+
+export interface AvailabilityRecord {
+  sku: string;
+  available: number;
+  locations: LocationAvailabilityRecord[];
+}
+
+export class InventoryService {
+  constructor(private readonly db: Database) {}
+
+  async locations(filter: { type?: LocationType | null; active?: boolean | null }): Promise<LocationRecord[]> {
+    const rows = await this.db.query<LocationRow>(
+      `SELECT ${LOCATION_COLUMNS} FROM locations
+        WHERE ($1::text IS NULL OR type = $1) AND ($2::boolean IS NULL OR active = $2)
+        ORDER BY code`,
+      [filter.type ?? null, filter.active ?? null],
+    );
+    return rows.map(toLocation);
+  }
+
+  async upsertLocation(input: LocationInputData): Promise<Result<LocationRecord>> {
+    const errors: UserError[] = [
+      ...(input.id != null && !isUuid(input.id) ? [userError(UserErrorCode.VALIDATION, 'id must be a UUID', ['input', 'id'])] : []),
+      ...(/^[A-Za-z0-9._-]{1,32}$/.test(input.code)
+        ? []
+        : [userError(UserErrorCode.VALIDATION, 'code must be 1-32 characters of A-Z a-z 0-9 . _ -', ['input', 'code'])]),
+      ...checkText(input.name, ['input', 'name'], 200),
+      ...checkGeo(input.geo, ['input', 'geo']),
+      ...(input.methods.length === 0 ? [userError(UserErrorCode.VALIDATION, 'methods must name at least one method', ['input', 'methods'])] : []),
+      ...(input.dailyCapacity != null ? checkInt(input.dailyCapacity, ['input', 'dailyCapacity'], 0, 1_000_000) : []),
+      ...(input.priority != null ? checkInt(input.priority, ['input', 'priority'], -1000, 1000) : []),
+    ];
+    if (errors.length) return fail(...errors);
+    const methods = [...new Set(input.methods)];
+    const params = [
+      input.code, input.name.trim(), input.type, input.geo.lat, input.geo.lng, methods,
+      input.dailyCapacity ?? null, input.priority ?? 0, input.active ?? true,
+    ];
+    try {
+      if (input.id) {
+        const rows = await this.db.query<LocationRow>(
+          `UPDATE locations SET code = $2, name = $3, type = $4, lat = $5, lng = $6, methods = $7,
+                  daily_capacity = $8, priority = $9, active = $10, updated_at = now()
+            WHERE id = $1 RETURNING ${LOCATION_COLUMNS}`,
+          [input.id, ...params],
+        );
+        if (rows.length === 0) return fail(userError(UserErrorCode.NOT_FOUND, `No location ${input.id}`, ['input', 'id']));
+        return ok(toLocation(rows[0]));
+      }
+      const rows = await this.db.query<LocationRow>(
+        `INSERT INTO locations (code, name, type, lat, lng, methods, daily_capacity, priority, active)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${LOCATION_COLUMNS}`,
+        params,
+      );
+      return ok(toLocation(rows[0]));
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') {
+        return fail(userError(UserErrorCode.VALIDATION, `Location code "${input.code}" is already used`, ['input', 'code']));
+      }
+      throw err;
+    }
+  }
+
+  async positions(skus: string[], locationIds?: string[] | null): Promise<PositionRecord[]> {
+    const rows = await this.db.query<PositionRow>(
+      `SELECT ${POSITION_COLUMNS} FROM inventory_positions
+        WHERE sku = ANY($1) AND ($2::uuid[] IS NULL OR location_id = ANY($2))
+        ORDER BY sku, location_id`,
+      [skus, locationIds ?? null],
+    );
+    return rows.map(toPosition);
+  }
+
+  /** ERP/POS sync: absolute on-hand (and safety stock) counts, all or nothing. */
+  async setInventory(entries: InventoryInputData[], actor: string): Promise<Result<PositionRecord[]>> {
+    const errors: UserError[] = [];
+    if (entries.length === 0) errors.push(userError(UserErrorCode.VALIDATION, 'input must have at least one entry', ['input']));
+    if (entries.length > MAX_SYNC_ENTRIES) {
+      errors.push(userError(UserErrorCode.VALIDATION, `At most ${MAX_SYNC_ENTRIES} entries per call`, ['input']));
+    }
+    const seen = new Set<string>();
+    entries.forEach((e, i) => {
+      if (!isUuid(e.locationId)) errors.push(userError(UserErrorCode.VALIDATION, 'locationId must be a UUID', ['input', i, 'locationId']));
+      errors.push(...checkSku(e.sku, ['input', i, 'sku']));
+      errors.push(...checkInt(e.onHand, ['input', i, 'onHand'], 0, MAX_ON_HAND));
+      if (e.safetyStock != null) errors.push(...checkInt(e.safetyStock, ['input', i, 'safetyStock'], 0, MAX_ON_HAND));
+      const key = `${e.locationId.toLowerCase()}|${e.sku}`;
+      if (seen.has(key)) errors.push(userError(UserErrorCode.VALIDATION, `Position ${e.sku} at ${e.locationId} appears twice`, ['input', i]));
+      seen.add(key);
+    });
+    if (errors.length) return fail(...errors);
+
+    return this.db.transaction(async (tx) => {
+      const locationIds = [...new Set(entries.map((e) => e.locationId.toLowerCase()))];
+      const known = await tx.query<{ id: string }>('SELECT id FROM locations WHERE id = ANY($1)', [locationIds]);
+      const knownIds = new Set(known.map((r) => r.id));
+      const missing = entries
+        .map((e, i) => (knownIds.has(e.locationId.toLowerCase()) ? null : userError(UserErrorCode.NOT_FOUND, `No location ${e.locationId}`, ['input', i, 'locationId'])))
+        .filter((e): e is UserError => e !== null);
+      if (missing.length) return fail<PositionRecord[]>(...missing);
+
+      const sorted = entries
+        .map((e, i) => ({ ...e, locationId: e.locationId.toLowerCase(), index: i }))
+        .sort((a, b) => (a.locationId + a.sku < b.locationId + b.sku ? -1 : 1));
+      const locs = sorted.map((e) => e.locationId);
+      const skus = sorted.map((e) => e.sku);
+      // Create missing positions at zero, then lock every position in a fixed order.
+      await tx.query(
+        `INSERT INTO inventory_positions (location_id, sku, on_hand)
+         SELECT l, s, 0 FROM unnest($1::uuid[], $2::text[]) AS v(l, s)
+         ON CONFLICT DO NOTHING`,
+        [locs, skus],
+      );
+      const current = await tx.query<PositionRow>(
+        `SELECT ${POSITION_COLUMNS} FROM inventory_positions p
+          JOIN unnest($1::uuid[], $2::text[]) AS v(l, s) ON p.location_id = v.l AND p.sku = v.s
+          ORDER BY p.location_id, p.sku FOR UPDATE OF p`,
+        [locs, skus],
+      );
+      const byKey = new Map(current.map((r) => [`${r.location_id}|${r.sku}`, r]));
+      const short = sorted
+        .filter((e) => e.onHand < byKey.get(`${e.locationId}|${e.sku}`)!.reserved)
+        .map((e) => {
+          const reserved = byKey.get(`${e.locationId}|${e.sku}`)!.reserved;
+          return userError(
+            UserErrorCode.INSUFFICIENT_STOCK,
+            `onHand ${e.onHand} for ${e.sku} is below the ${reserved} units reserved for open orders there`,
+            ['input', e.index, 'onHand'],
+          );
+        });
+      if (short.length) return fail<PositionRecord[]>(...short);
+
+      const rows = await tx.query<PositionRow>(
+        `UPDATE inventory_positions p
+            SET on_hand = v.on_hand, safety_stock = COALESCE(v.safety_stock, p.safety_stock), updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[]) AS v(l, s, on_hand, safety_stock)
+          WHERE p.location_id = v.l AND p.sku = v.s
+      RETURNING ${POSITION_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}`,
+        [locs, skus, sorted.map((e) => e.onHand), sorted.map((e) => e.safetyStock ?? null)],
+      );
+      const moves = sorted
+        .map((e) => ({ e, delta: e.onHand - byKey.get(`${e.locationId}|${e.sku}`)!.on_hand }))
+        .filter((m) => m.delta !== 0);
+      await recordMovements(
+        tx,
+        moves.map((m) => ({ locationId: m.e.locationId, sku: m.e.sku, kind: 'SYNC', onHandDelta: m.delta, reservedDelta: 0 })),
+        { actor, reason: 'inventory sync' },
+      );
+      const out = new Map(rows.map((r) => [`${r.location_id}|${r.sku}`, toPosition(r)]));
+      return ok(entries.map((e) => out.get(`${e.locationId.toLowerCase()}|${e.sku}`)!));
+    });
+  }
+
+  /** A relative change (receipt, damage, cycle count difference), refused below the reserved count. */
+  async adjustInventory(
+    args: { locationId: string; sku: string; delta: number; reason: string },
+    actor: string,
+  ): Promise<Result<PositionRecord>> {
+    const errors: UserError[] = [
+      ...(isUuid(args.locationId) ? [] : [userError(UserErrorCode.VALIDATION, 'locationId must be a UUID', ['locationId'])]),
+      ...checkSku(args.sku, ['sku']),
+      ...(args.delta === 0 ? [userError(UserErrorCode.VALIDATION, 'delta must not be 0', ['delta'])] : checkInt(args.delta, ['delta'], -MAX_ON_HAND, MAX_ON_HAND)),
+      ...checkText(args.reason, ['reason'], 500),
+    ];
+    if (errors.length) return fail(...errors);
+    const locationId = args.locationId.toLowerCase();
+    return this.db.transaction(async (tx) => {
+      const loc = await tx.query('SELECT 1 FROM locations WHERE id = $1', [locationId]);
+      if (loc.length === 0) return fail<PositionRecord>(userError(UserErrorCode.NOT_FOUND, `No location ${args.locationId}`, ['locationId']));
+      if (args.delta > 0) {
+        await tx.query('INSERT INTO inventory_positions (location_id, sku, on_hand) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [locationId, args.sku]);
+      }
+      const [cur] = await tx.query<PositionRow>(
+        `SELECT ${POSITION_COLUMNS} FROM inventory_positions WHERE location_id = $1 AND sku = $2 FOR UPDATE`,
+        [locationId, args.sku],
+      );
+      if (!cur) return fail<PositionRecord>(userError(UserErrorCode.NOT_FOUND, `No stock of ${args.sku} at that location`, ['sku']));
+      const next = cur.on_hand + args.delta;
+      if (next < cur.reserved) {
+        return fail<PositionRecord>(
+          userError(
+            UserErrorCode.INSUFFICIENT_STOCK,
+            `On hand would be ${next}, below the ${cur.reserved} units reserved for open orders`,
+            ['delta'],
+          ),
+        );
+      }
+      const [row] = await tx.query<PositionRow>(
+        `UPDATE inventory_positions SET on_hand = $3, updated_at = now() WHERE location_id = $1 AND sku = $2 RETURNING ${POSITION_COLUMNS}`,
+        [locationId, args.sku, next],
+      );
+      await recordMovements(tx, [{ locationId, sku: args.sku, kind: args.delta > 0 ? 'RECEIPT' : 'ADJUSTMENT', onHandDelta: args.delta, reservedDelta: 0 }], {
+        actor,
+        reason: args.reason,
+      });
+      return ok(toPosition(row));
+    });
+  }
+
+  /** Available-to-promise per SKU over active locations, nearest first when `near` is given. */
+  async availability(q: AvailabilityQuery): Promise<AvailabilityRecord[]> {
+    const rows = await this.db.query<PositionRow & LocationRow>(
+      `SELECT p.location_id, p.sku, p.on_hand, p.reserved, p.safety_stock, p.updated_at,
+              l.id, l.code, l.name, l.type, l.lat, l.lng, l.methods, l.daily_capacity, l.priority, l.active
+         FROM inventory_positions p JOIN locations l ON l.id = p.location_id
+        WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
+          AND ($2::text IS NULL OR $2 = ANY(l.methods))`,
+      [q.skus, q.method ?? null],
+      'availability',
+    );
+    const bySku = new Map<string, LocationAvailabilityRecord[]>(q.skus.map((s) => [s, []]));
+    for (const r of rows) {
+      const location = toLocation(r);
+      const distanceKm = q.near ? haversineKm(q.near, location.geo) : null;
+      if (q.radiusKm != null && distanceKm !== null && distanceKm > q.radiusKm) continue;
+      bySku.get(r.sku)!.push({ location, available: availableOf(r.on_hand, r.reserved, r.safety_stock), distanceKm });
+    }
+    return [...bySku.entries()].map(([sku, locations]) => {
+      locations.sort((a, b) =>
+        a.distanceKm !== null && b.distanceKm !== null ? a.distanceKm - b.distanceKm : b.available - a.available || a.location.code.localeCompare(b.location.code),
+      );
+      return { sku, available: locations.reduce((n, l) => n + l.available, 0), locations };
+    });
+  }
+}
+
+export type MovementKind = 'RECEIPT' | 'ADJUSTMENT' | 'SYNC' | 'RESERVATION' | 'RELEASE' | 'SHIPMENT' | 'RETURN';
+
+export interface Movement {
+  locationId: string;
+  sku: string;
+  kind: MovementKind;
+  onHandDelta: number;
+  reservedDelta: number;
+  orderId?: string | null;
+  groupId?: string | null;
+}
+
+/** Appends ledger rows in one statement; call it in the transaction that changed the positions. */
+export async function recordMovements(tx: Queryable, moves: Movement[], meta: { actor: string; reason?: string | null }): Promise<void> {
+  if (moves.length === 0) return;
+  await tx.query(
+    `INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, reason, actor)
+     SELECT l, s, k, oh, rs, o, g, $8, $9
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[]) AS v(l, s, k, oh, rs, o, g)`,
+    [
+      moves.map((m) => m.locationId),
+      moves.map((m) => m.sku),
+      moves.map((m) => m.kind),
+      moves.map((m) => m.onHandDelta),
+      moves.map((m) => m.reservedDelta),
+      moves.map((m) => m.orderId ?? null),
+      moves.map((m) => m.groupId ?? null),
+      meta.reason ?? null,
+      meta.actor,
+    ],
+    'record_movements',
+  );
+}
+

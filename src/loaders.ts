@@ -1,0 +1,166 @@
+/**
+ * Per-request DataLoaders: each loads a batch with one `= ANY($1)` statement and returns
+ * results in key order (null or [] for misses). Made fresh for every request, and for every
+ * subscription event, so no row outlives the operation that read it.
+ */
+import DataLoader from 'dataloader';
+import type { Queryable } from './db/database';
+import { isUuid } from './common/validate';
+import { LOCATION_COLUMNS, POSITION_COLUMNS, toLocation, toPosition, type LocationRecord, type LocationRow, type PositionRecord, type PositionRow } from './inventory/records';
+import {
+  LINE_COLUMNS, LINE_FROM, ORDER_COLUMNS, toEvent, toLine, toOrder,
+  type EventRow, type HoldRecord, type LineRow, type OrderEventRecord, type OrderLineRecord, type OrderRecord, type OrderRow,
+} from './orders/records';
+import {
+  GROUP_COLUMNS, GROUP_FROM, PLAN_COLUMNS, PLAN_FROM, toGroup, toPlan,
+  type GroupRecord, type GroupRow, type PlanLineRecord, type PlanRecord, type PlanRow,
+} from './fulfillment/records';
+import { RULE_COLUMNS, toRule, type RuleRecord, type RuleRow } from './sourcing/rules';
+
+/** Keys that can be ids at all; malformed ones simply miss instead of failing the batch. */
+const uuids = (ids: readonly string[]): string[] => ids.filter(isUuid);
+
+function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | null)[] {
+  const m = new Map<K, V>();
+  for (const r of rows) m.set(keyOf(r), r);
+  return keys.map((k) => m.get(k) ?? null);
+}
+
+function groupedBy<K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][] {
+  const m = new Map<K, V[]>(keys.map((k) => [k, []]));
+  for (const r of rows) m.get(keyOf(r))?.push(r);
+  return keys.map((k) => m.get(k)!);
+}
+
+export interface EventsKey {
+  orderId: string;
+  after: number;
+  first: number;
+}
+
+export interface PositionsKey {
+  locationId: string;
+  /** null: every SKU at the location. */
+  skus: string[] | null;
+}
+
+export function createLoaders(db: Queryable) {
+  const q = <R>(sql: string, params: unknown[], name: string) => db.query<R>(sql, params, name);
+  return {
+    order: new DataLoader<string, OrderRecord | null>(async (ids) =>
+      byKey(ids, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1)`, [uuids(ids)], 'load_orders')).map(toOrder), (o) => o.id),
+    ),
+    orderByNumber: new DataLoader<string, OrderRecord | null>(async (numbers) =>
+      byKey(numbers, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE number = ANY($1)`, [numbers], 'load_orders_by_number')).map(toOrder), (o) => o.number),
+    ),
+    linesByOrder: new DataLoader<string, OrderLineRecord[]>(async (ids) =>
+      groupedBy(ids, (await q<LineRow>(`SELECT ${LINE_COLUMNS} FROM ${LINE_FROM} WHERE l.order_id = ANY($1) ORDER BY l.order_id, l.line_no`, [uuids(ids)], 'load_lines')).map(toLine), (l) => l.orderId),
+    ),
+    holdsByOrder: new DataLoader<string, HoldRecord[]>(async (ids) =>
+      groupedBy(
+        ids,
+        await q<HoldRecord>(
+          `SELECT id, order_id AS "orderId", type, reason, created_at AS "createdAt", released_at AS "releasedAt"
+             FROM order_holds WHERE order_id = ANY($1) ORDER BY created_at, id`,
+          [uuids(ids)],
+          'load_holds',
+        ),
+        (h) => h.orderId,
+      ),
+    ),
+    events: new DataLoader<EventsKey, OrderEventRecord[], string>(
+      async (keys) => {
+        const rows = await q<EventRow & { k: number }>(
+          `SELECT k.ord::int AS k, e.id, e.order_id, e.sequence, e.type, e.status, e.fulfillment_group_id, e.location_id, e.at
+             FROM unnest($1::uuid[], $2::int[], $3::int[]) WITH ORDINALITY AS k(order_id, after, first, ord)
+             CROSS JOIN LATERAL (
+               SELECT * FROM order_events e WHERE e.order_id = k.order_id AND e.sequence > k.after ORDER BY e.sequence LIMIT k.first
+             ) e
+            ORDER BY k.ord, e.sequence`,
+          [keys.map((k) => k.orderId), keys.map((k) => k.after), keys.map((k) => k.first)],
+          'load_events',
+        );
+        const out: OrderEventRecord[][] = keys.map(() => []);
+        for (const r of rows) out[r.k - 1].push(toEvent(r));
+        return out;
+      },
+      { cacheKeyFn: (k) => `${k.orderId}|${k.after}|${k.first}` },
+    ),
+    activePlanByOrder: new DataLoader<string, PlanRecord | null>(async (ids) =>
+      byKey(ids, (await q<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM ${PLAN_FROM} WHERE p.order_id = ANY($1) AND p.active`, [uuids(ids)], 'load_active_plans')).map(toPlan), (p) => p.orderId),
+    ),
+    plan: new DataLoader<string, PlanRecord | null>(async (ids) =>
+      byKey(ids, (await q<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM ${PLAN_FROM} WHERE p.id = ANY($1)`, [uuids(ids)], 'load_plans')).map(toPlan), (p) => p.id),
+    ),
+    groupsByPlan: new DataLoader<string, GroupRecord[]>(async (ids) =>
+      groupedBy(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.plan_id = ANY($1) ORDER BY g.plan_id, g.distance_km, g.id`, [uuids(ids)], 'load_plan_groups')).map(toGroup), (g) => g.planId),
+    ),
+    groupsByOrder: new DataLoader<string, GroupRecord[]>(async (ids) =>
+      groupedBy(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.order_id = ANY($1) ORDER BY g.order_id, g.created_at, g.distance_km, g.id`, [uuids(ids)], 'load_order_groups')).map(toGroup), (g) => g.orderId),
+    ),
+    group: new DataLoader<string, GroupRecord | null>(async (ids) =>
+      byKey(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.id = ANY($1)`, [uuids(ids)], 'load_groups')).map(toGroup), (g) => g.id),
+    ),
+    groupLines: new DataLoader<string, PlanLineRecord[]>(async (ids) => {
+      const rows = await q<PlanLineRecord & { groupId: string }>(
+        `SELECT gl.group_id AS "groupId", gl.order_line_id AS "orderLineId", gl.sku, gl.quantity
+           FROM fulfillment_group_lines gl JOIN order_lines ol ON ol.id = gl.order_line_id
+          WHERE gl.group_id = ANY($1) ORDER BY gl.group_id, ol.line_no`,
+        [ids],
+        'load_group_lines',
+      );
+      return groupedBy(ids, rows, (r) => r.groupId).map((rs) => rs.map(({ orderLineId, sku, quantity }) => ({ orderLineId, sku, quantity })));
+    }),
+    unallocatedByPlan: new DataLoader<string, PlanLineRecord[]>(async (ids) => {
+      const rows = await q<PlanLineRecord & { planId: string }>(
+        `SELECT u.plan_id AS "planId", u.order_line_id AS "orderLineId", u.sku, u.quantity
+           FROM plan_unallocated u JOIN order_lines ol ON ol.id = u.order_line_id
+          WHERE u.plan_id = ANY($1) ORDER BY u.plan_id, ol.line_no`,
+        [ids],
+        'load_unallocated',
+      );
+      return groupedBy(ids, rows, (r) => r.planId).map((rs) => rs.map(({ orderLineId, sku, quantity }) => ({ orderLineId, sku, quantity })));
+    }),
+    location: new DataLoader<string, LocationRecord | null>(async (ids) =>
+      byKey(ids, (await q<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations WHERE id = ANY($1::uuid[])`, [uuids(ids)], 'load_locations')).map(toLocation), (l) => l.id),
+    ),
+    position: new DataLoader<string, PositionRecord | null>(async (keys) => {
+      const pairs = keys.map((k) => k.split('|'));
+      const rows = await q<PositionRow>(
+        `SELECT ${POSITION_COLUMNS} FROM inventory_positions p
+           JOIN unnest($1::uuid[], $2::text[]) AS v(l, s) ON p.location_id = v.l AND p.sku = v.s`,
+        [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+        'load_positions',
+      );
+      return byKey(keys, rows.map(toPosition), (p) => `${p.locationId}|${p.sku}`);
+    }),
+    positionsByLocation: new DataLoader<PositionsKey, PositionRecord[], string>(
+      async (keys) => {
+        // One statement per distinct SKU list; a query selects the same list for every location.
+        const bySkus = new Map<string, PositionsKey[]>();
+        for (const k of keys) {
+          const sk = k.skus === null ? '*' : JSON.stringify(k.skus);
+          bySkus.set(sk, [...(bySkus.get(sk) ?? []), k]);
+        }
+        const results = new Map<PositionsKey, PositionRecord[]>();
+        for (const group of bySkus.values()) {
+          const rows = await q<PositionRow>(
+            `SELECT ${POSITION_COLUMNS} FROM inventory_positions
+              WHERE location_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR sku = ANY($2)) ORDER BY location_id, sku`,
+            [group.map((k) => k.locationId), group[0].skus],
+            'load_location_positions',
+          );
+          const grouped = groupedBy(group.map((k) => k.locationId), rows.map(toPosition), (p) => p.locationId);
+          group.forEach((k, i) => results.set(k, grouped[i]));
+        }
+        return keys.map((k) => results.get(k)!);
+      },
+      { cacheKeyFn: (k) => `${k.locationId}|${k.skus === null ? '*' : JSON.stringify(k.skus)}` },
+    ),
+    rule: new DataLoader<string, RuleRecord | null>(async (ids) =>
+      byKey(ids, (await q<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE id = ANY($1)`, [uuids(ids)], 'load_rules')).map(toRule), (r) => r.id),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

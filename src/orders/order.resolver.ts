@@ -1,0 +1,151 @@
+/** Order queries, mutations and fields. Thin: check the principal, call one service method, map. */
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { badInput, forbidden, type Result } from '../common/errors';
+import { requirePrincipal, requireRole } from '../auth/principal';
+import { isUuid } from '../common/validate';
+import { fromUnits, toUnits } from '../common/money';
+import { money, Money } from '../common/types';
+import { Location } from '../inventory/inventory.types';
+import { FulfillmentPlan } from '../fulfillment/fulfillment.types';
+import { Customer, ProductVariant } from '../federation/stubs';
+import { MAX_PAGE, decodeCursor, type OrderFilterData } from './order.service';
+import type { OrderEventRecord, OrderLineRecord, OrderRecord } from './records';
+import { visibleOrder } from './access';
+import {
+  Order, OrderConnection, OrderEvent, OrderFilter, OrderHold, OrderLine, OrderPayload, PlaceOrderInput, PlaceOrderPayload,
+} from './order.types';
+
+export function pageSize(first: number | null | undefined, fallback: number, arg = 'first'): number {
+  const n = first ?? fallback;
+  if (n < 0 || n > MAX_PAGE) throw badInput(`${arg} must be between 0 and ${MAX_PAGE}`, arg);
+  return n;
+}
+
+function payload(result: Result<OrderRecord>) {
+  return result.ok ? { order: result.value, userErrors: [] } : { order: null, userErrors: result.errors };
+}
+
+@Resolver(() => Order)
+export class OrderResolver {
+  @Query(() => Order, { nullable: true })
+  async order(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<OrderRecord | null> {
+    requirePrincipal(ctx.principal);
+    return isUuid(id) ? visibleOrder(ctx, await ctx.loaders.order.load(id.toLowerCase())) : null;
+  }
+
+  @Query(() => Order, { nullable: true })
+  async orderByNumber(@Arg('number') number: string, @Ctx() ctx: Context): Promise<OrderRecord | null> {
+    requirePrincipal(ctx.principal);
+    return visibleOrder(ctx, await ctx.loaders.orderByNumber.load(number));
+  }
+
+  @Query(() => OrderConnection, { description: 'Newest first, keyset paginated. A customer sees their own orders, a store those it fulfils.' })
+  async orders(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => OrderFilter, { nullable: true }) filter?: OrderFilter,
+  ) {
+    const p = requirePrincipal(ctx.principal);
+    const size = pageSize(first, 20);
+    const f: OrderFilterData = { ...(filter ?? {}) };
+    if (f.locationId != null && !isUuid(f.locationId)) throw badInput('filter.locationId must be a location id', 'filter');
+    if (p.role === 'CUSTOMER') {
+      if (f.customerId != null && f.customerId !== p.sub) throw forbidden('A customer may list only their own orders');
+      f.customerId = p.sub;
+    }
+    if (p.role === 'STORE') {
+      if (f.locationId != null && !p.locationIds.includes(f.locationId.toLowerCase())) throw forbidden('Not one of your locations');
+      f.locationIds = p.locationIds;
+    }
+    if (after != null && !decodeCursor(after)) throw badInput('after is not a cursor from this connection', 'after');
+    const page = await ctx.services.orders.list(size, after, f);
+    for (const e of page.edges) ctx.loaders.order.prime(e.node.id, e.node);
+    return { edges: page.edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+  }
+
+  @Mutation(() => PlaceOrderPayload, { description: 'Places, sources and reserves an order. Same key and input: the same order.' })
+  async placeOrder(
+    @Arg('input', () => PlaceOrderInput) input: PlaceOrderInput,
+    @Arg('idempotencyKey') idempotencyKey: string,
+    @Ctx() ctx: Context,
+  ) {
+    const p = requireRole(ctx.principal, 'SERVICE');
+    return payload(await ctx.services.orders.placeOrder(p, input, idempotencyKey));
+  }
+
+  @Mutation(() => OrderPayload, { description: 'Cancels the whole order before anything ships, releasing its reservations.' })
+  async cancelOrder(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason') reason: string,
+    @Ctx() ctx: Context,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
+  ) {
+    const p = requireRole(ctx.principal, 'CUSTOMER', 'AGENT', 'SERVICE');
+    return payload(await ctx.services.orders.cancelOrder(p, id.toLowerCase(), reason, expectedVersion));
+  }
+
+  @FieldResolver(() => Customer)
+  customer(@Root() o: OrderRecord): Customer {
+    return { id: o.customerId };
+  }
+
+  @FieldResolver(() => Location, { nullable: true, description: 'PICKUP.' })
+  pickupLocation(@Root() o: OrderRecord, @Ctx() ctx: Context) {
+    return o.pickupLocationId ? ctx.loaders.location.load(o.pickupLocationId) : null;
+  }
+
+  @FieldResolver(() => [OrderLine])
+  lines(@Root() o: OrderRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.linesByOrder.load(o.id);
+  }
+
+  @FieldResolver(() => Money, { description: 'Sum over lines of (quantity - cancelledQuantity) x unitPrice.' })
+  async total(@Root() o: OrderRecord, @Ctx() ctx: Context): Promise<Money> {
+    const lines = await ctx.loaders.linesByOrder.load(o.id);
+    const units = lines.reduce((sum, l) => sum + BigInt(l.quantity - l.cancelledQuantity) * toUnits(l.unitPrice), 0n);
+    return money(fromUnits(units), o.currencyCode);
+  }
+
+  @FieldResolver(() => [OrderHold])
+  holds(@Root() o: OrderRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.holdsByOrder.load(o.id);
+  }
+
+  @FieldResolver(() => FulfillmentPlan, { nullable: true, description: 'The active plan.' })
+  fulfillmentPlan(@Root() o: OrderRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.activePlanByOrder.load(o.id);
+  }
+
+  @FieldResolver(() => [OrderEvent], { description: 'The timeline: events after sequence `after`, oldest first.' })
+  events(
+    @Root() o: OrderRecord,
+    @Ctx() ctx: Context,
+    @Arg('after', () => Int, { nullable: true }) after?: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
+  ): Promise<OrderEventRecord[]> {
+    return ctx.loaders.events.load({ orderId: o.id, after: Math.max(0, after ?? 0), first: pageSize(first, 50) });
+  }
+}
+
+@Resolver(() => OrderLine)
+export class OrderLineResolver {
+  @FieldResolver(() => Money)
+  unitPrice(@Root() l: OrderLineRecord): Money {
+    return money(fromUnits(toUnits(l.unitPrice)), l.currencyCode);
+  }
+
+  @FieldResolver(() => ProductVariant)
+  product(@Root() l: OrderLineRecord): ProductVariant {
+    return { sku: l.sku };
+  }
+}
+
+@Resolver(() => OrderEvent)
+export class OrderEventResolver {
+  @FieldResolver(() => Order)
+  order(@Root() e: OrderEventRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.order.load(e.orderId);
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * Orders: placement (validated, idempotent, sourced and reserved in one transaction),
+ * cancellation, and the reads with their access rules. Every change bumps the order's
+ * version and appends its events in the same transaction (events/outbox.ts).
+ */
+import crypto from 'node:crypto';
+import type { Database, Tx } from '../db/database';
+import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError } from '../common/errors';
+import { checkGeo, checkSku, checkText, isUuid } from '../common/validate';
+import { isCurrencyCode, toUnits } from '../common/money';
+import type { FulfillmentMethod } from '../common/types';
+import type { Principal } from '../auth/principal';
+import { appendOrderEvents, insertEvents, type NewOrderEvent } from '../events/outbox';
+import { recordMovements } from '../inventory/inventory.service';
+import { toLocation, LOCATION_COLUMNS, type LocationRow } from '../inventory/records';
+import type { SourcingService } from '../sourcing/sourcing.service';
+import { OPEN_STATES, SHIPPED_STATES, ACCEPTED_STATES, type FulfillmentStatusValue } from '../fulfillment/state-machine';
+import { deriveOrderStatus, type OrderStatusValue } from './status';
+import { ORDER_COLUMNS, toOrder, type AddressData, type OrderRecord, type OrderRow } from './records';
+
+export const MAX_LINES = 200;
+export const MAX_QUANTITY = 10_000;
+export const MAX_PAGE = 100;
+
+export interface PlaceOrderData {
+  customerId: string;
+  channel: string;
+  method: FulfillmentMethod;
+  lines: { sku: string; quantity: number; unitPrice: string }[];
+  currencyCode: string;
+  shippingAddress?: AddressData | null;
+  pickupLocationId?: string | null;
+  shipComplete?: boolean | null;
+}
+
+export interface OrderFilterData {
+  customerId?: string | null;
+  status?: OrderStatusValue[] | null;
+  locationId?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+  /** Orders with a group at any of these locations (a STORE principal's scope). */
+  locationIds?: string[] | null;
+}
+
+export interface OrderPage {
+  edges: { cursor: string; node: OrderRecord }[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export function validatePlaceOrder(input: PlaceOrderData): UserError[] {
+  const errors: UserError[] = [];
+  const f = (...p: (string | number)[]) => ['input', ...p];
+  if (input.customerId.length < 1 || input.customerId.length > 64) {
+    errors.push(userError(UserErrorCode.VALIDATION, 'customerId must be 1-64 characters', f('customerId')));
+  }
+  if (!/^[a-z0-9_-]{1,32}$/.test(input.channel)) {
+    errors.push(userError(UserErrorCode.VALIDATION, 'channel must be 1-32 characters of a-z 0-9 _ - (e.g. "web")', f('channel')));
+  }
+  if (!isCurrencyCode(input.currencyCode)) {
+    errors.push(userError(UserErrorCode.VALIDATION, `Unknown currency code "${input.currencyCode.slice(0, 10)}" (ISO 4217, e.g. "USD")`, f('currencyCode')));
+  }
+  if (input.lines.length === 0) errors.push(userError(UserErrorCode.VALIDATION, 'An order needs at least one line', f('lines')));
+  if (input.lines.length > MAX_LINES) errors.push(userError(UserErrorCode.VALIDATION, `An order has at most ${MAX_LINES} lines`, f('lines')));
+  const firstIndex = new Map<string, number>();
+  input.lines.forEach((l, i) => {
+    errors.push(...checkSku(l.sku, f('lines', i, 'sku')));
+    if (!Number.isInteger(l.quantity) || l.quantity < 1 || l.quantity > MAX_QUANTITY) {
+      errors.push(userError(UserErrorCode.VALIDATION, `quantity must be from 1 to ${MAX_QUANTITY}`, f('lines', i, 'quantity')));
+    }
+    if (l.unitPrice.startsWith('-')) errors.push(userError(UserErrorCode.VALIDATION, 'unitPrice must not be negative', f('lines', i, 'unitPrice')));
+    const seen = firstIndex.get(l.sku);
+    if (seen !== undefined) {
+      errors.push(userError(UserErrorCode.VALIDATION, `SKU ${l.sku} is already on line ${seen}; combine the quantities`, f('lines', i, 'sku')));
+    } else firstIndex.set(l.sku, i);
+  });
+  if (input.method === 'PICKUP') {
+    if (!input.pickupLocationId) errors.push(userError(UserErrorCode.VALIDATION, 'PICKUP needs pickupLocationId', f('pickupLocationId')));
+    else if (!isUuid(input.pickupLocationId)) errors.push(userError(UserErrorCode.VALIDATION, 'pickupLocationId must be a location id (UUID)', f('pickupLocationId')));
+  } else if (!input.shippingAddress) {
+    errors.push(userError(UserErrorCode.VALIDATION, `${input.method} needs a shippingAddress`, f('shippingAddress')));
+  }
+  const a = input.shippingAddress;
+  if (a) {
+    const af = (k: string) => f('shippingAddress', k);
+    errors.push(...checkText(a.line1, af('line1'), 200), ...checkText(a.city, af('city'), 100), ...checkText(a.postalCode, af('postalCode'), 20));
+    errors.push(...checkText(a.name, af('name'), 200, false), ...checkText(a.line2, af('line2'), 200, false), ...checkText(a.region, af('region'), 100, false));
+    if (!/^[A-Z]{2}$/.test(a.countryCode)) errors.push(userError(UserErrorCode.VALIDATION, 'countryCode must be ISO 3166-1 alpha-2, e.g. "US"', af('countryCode')));
+    errors.push(...checkGeo(a.geo, af('geo')));
+  }
+  return errors;
+}
+
+/** A stable fingerprint of the request, to tell a replay from a reuse of the key. */
+function requestHash(input: PlaceOrderData): string {
+  const canonical = {
+    customerId: input.customerId, channel: input.channel, method: input.method, currencyCode: input.currencyCode,
+    lines: input.lines.map((l) => [l.sku, l.quantity, toUnits(l.unitPrice).toString()]),
+    shippingAddress: input.shippingAddress ?? null, pickupLocationId: input.pickupLocationId?.toLowerCase() ?? null,
+    shipComplete: input.shipComplete ?? false,
+  };
+  return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+export function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && isUuid(v[1]) && !Number.isNaN(Date.parse(v[0]))) {
+      return [v[0], v[1]];
+    }
+  } catch {
+    /* fall through */
+  }
+  return null;
+}
+
+export class OrderService {
+  constructor(
+    private readonly db: Database,
+    private readonly sourcing: SourcingService,
+  ) {}
+
+  async placeOrder(principal: Principal, input: PlaceOrderData, idempotencyKey: string): Promise<Result<OrderRecord>> {
+    const errors = validatePlaceOrder(input);
+    if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
+      errors.push(userError(UserErrorCode.VALIDATION, 'idempotencyKey must be 1-200 characters', ['idempotencyKey']));
+    }
+    if (errors.length) return fail(...errors);
+    const hash = requestHash(input);
+    const pickupLocationId = input.pickupLocationId?.toLowerCase() ?? null;
+
+    try {
+      return await this.db.transaction(async (tx) => {
+        // Claim the key first: a concurrent duplicate blocks here until this transaction ends.
+        const claimed = await tx.query(
+          `INSERT INTO idempotency_keys (principal, operation, key, request_hash) VALUES ($1, 'placeOrder', $2, $3)
+           ON CONFLICT DO NOTHING RETURNING 1`,
+          [principal.sub, idempotencyKey, hash],
+          'claim_idempotency_key',
+        );
+        if (claimed.length === 0) return this.replay(tx, principal, idempotencyKey, hash);
+
+        let destination = input.shippingAddress?.geo ?? null;
+        if (pickupLocationId) {
+          const [loc] = await tx.query<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations WHERE id = $1`, [pickupLocationId]);
+          if (!loc) throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No location ${pickupLocationId}`, ['input', 'pickupLocationId'])]);
+          const l = toLocation(loc);
+          if (!l.active || !l.methods.includes('PICKUP' as FulfillmentMethod)) {
+            throw new UserErrorsAbort([userError(UserErrorCode.NO_ELIGIBLE_LOCATION, `${l.name} does not offer pickup`, ['input', 'pickupLocationId'])]);
+          }
+          destination = l.geo;
+        }
+        const rule = await this.sourcing.ruleFor(tx, {
+          channel: input.channel, method: input.method, countryCode: input.shippingAddress?.countryCode ?? null,
+        });
+
+        const [orderRow] = await tx.query<OrderRow>(
+          `INSERT INTO orders (number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
+           VALUES ('ORD-' || nextval('order_number_seq'), $1, $2, 'PLACED', $3, $4, $5, $6, $7, 1)
+           RETURNING ${ORDER_COLUMNS}`,
+          [input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, input.shipComplete ?? false],
+          'insert_order',
+        );
+        const orderId = orderRow.id;
+        const lineIds: string[] = input.lines.map(() => crypto.randomUUID());
+        await tx.query(
+          `INSERT INTO order_lines (id, order_id, line_no, sku, quantity, unit_price)
+           SELECT id, $1, ord - 1, sku, q, p FROM unnest($2::uuid[], $3::text[], $4::int[], $5::numeric[]) WITH ORDINALITY AS v(id, sku, q, p, ord)`,
+          [orderId, lineIds, input.lines.map((l) => l.sku), input.lines.map((l) => l.quantity), input.lines.map((l) => l.unitPrice)],
+          'insert_lines',
+        );
+        await insertEvents(tx, orderId, 1, [{ type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } }]);
+
+        const outcome = await this.sourcing.planAndReserve(tx, {
+          orderId,
+          rule,
+          actor: principal.sub,
+          request: {
+            method: input.method,
+            destination,
+            pickupLocationId,
+            shipComplete: input.shipComplete ?? rule.constraints.shipComplete,
+            lines: input.lines.map((l, i) => ({ orderLineId: lineIds[i], sku: l.sku, quantity: l.quantity })),
+          },
+        });
+        const unallocatedUnits = outcome.plan.unallocated.reduce((n, l) => n + l.quantity, 0);
+        if (unallocatedUnits > 0 && rule.fallback === 'REJECT') {
+          throw new UserErrorsAbort(
+            outcome.plan.unallocated.map((u) => {
+              const i = lineIds.indexOf(u.orderLineId);
+              return userError(UserErrorCode.INSUFFICIENT_STOCK, `${u.quantity} of ${u.sku} cannot be sourced`, ['input', 'lines', i, 'quantity']);
+            }),
+          );
+        }
+        const status = deriveOrderStatus({ cancelled: false, returned: false, openHolds: 0, groups: outcome.groups.map(() => 'PENDING'), unallocatedUnits });
+        const sourcedEvent: NewOrderEvent = {
+          type: status === 'BACKORDERED' ? 'ORDER_BACKORDERED' : 'ORDER_ALLOCATED',
+          status,
+          data: { planId: outcome.planId, groups: outcome.groups.length, unallocatedUnits },
+        };
+        // Placement is version 1 with two events: ORDER_PLACED (1) and the sourcing outcome (2).
+        const [row] = await tx.query<OrderRow>(
+          `UPDATE orders SET status = $2, last_sequence = 2 WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
+          [orderId, status],
+          'set_placed_status',
+        );
+        await insertEvents(tx, orderId, 2, [sourcedEvent]);
+        await tx.query(`UPDATE idempotency_keys SET result_id = $4 WHERE principal = $1 AND operation = 'placeOrder' AND key = $2 AND request_hash = $3`, [
+          principal.sub, idempotencyKey, hash, orderId,
+        ]);
+        return ok(toOrder(row));
+      });
+    } catch (err) {
+      if (err instanceof UserErrorsAbort) return fail(...err.errors);
+      throw err;
+    }
+  }
+
+  private async replay(tx: Tx, principal: Principal, key: string, hash: string): Promise<Result<OrderRecord>> {
+    const [prior] = await tx.query<{ request_hash: string; result_id: string | null }>(
+      `SELECT request_hash, result_id FROM idempotency_keys WHERE principal = $1 AND operation = 'placeOrder' AND key = $2`,
+      [principal.sub, key],
+    );
+    if (!prior || prior.request_hash !== hash || !prior.result_id) {
+      return fail(userError(UserErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different order', ['idempotencyKey']));
+    }
+    const [row] = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [prior.result_id]);
+    return ok(toOrder(row));
+  }
+
+  /**
+   * Cancels the whole order while nothing has shipped: releases every open reservation,
+   * cancels the open groups and the lines. Cancelling a cancelled order changes nothing.
+   * A customer may cancel only until a location has accepted work.
+   */
+  async cancelOrder(principal: Principal, id: string, reason: string, expectedVersion?: number | null): Promise<Result<OrderRecord>> {
+    const reasonErrors = checkText(reason, ['reason'], 500);
+    if (reasonErrors.length) return fail(...reasonErrors);
+    if (!isUuid(id)) return fail(userError(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id']));
+    try {
+      return await this.db.transaction(async (tx) => {
+        const order = await this.lockOrder(tx, id);
+        if (!order || (principal.role === 'CUSTOMER' && order.customerId !== principal.sub)) {
+          throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id'])]);
+        }
+        if (expectedVersion != null && expectedVersion !== order.version) {
+          throw new UserErrorsAbort([userError(UserErrorCode.VERSION_CONFLICT, `The order is at version ${order.version}, not ${expectedVersion}`, ['expectedVersion'])]);
+        }
+        if (order.status === 'CANCELLED') return ok(order);
+        const groups = await tx.query<{ id: string; location_id: string; status: FulfillmentStatusValue }>(
+          `SELECT g.id, g.location_id, g.status FROM fulfillment_groups g JOIN fulfillment_plans p ON p.id = g.plan_id AND p.active
+            WHERE g.order_id = $1 ORDER BY g.id FOR UPDATE OF g`,
+          [id],
+        );
+        if (groups.some((g) => SHIPPED_STATES.has(g.status))) {
+          throw new UserErrorsAbort([userError(UserErrorCode.INVALID_TRANSITION, 'Part of this order has shipped; cancel the remaining lines instead', ['id'])]);
+        }
+        if (principal.role === 'CUSTOMER' && groups.some((g) => ACCEPTED_STATES.has(g.status))) {
+          throw new UserErrorsAbort([userError(UserErrorCode.INVALID_TRANSITION, 'A location is already preparing this order; contact customer service to cancel it', ['id'])]);
+        }
+        const open = groups.filter((g) => OPEN_STATES.has(g.status));
+        await releaseGroups(tx, id, open.map((g) => g.id), 'CANCELLED', principal.sub, `order cancelled: ${reason}`);
+        await tx.query('UPDATE order_lines SET cancelled_quantity = quantity - returned_quantity WHERE order_id = $1', [id]);
+        const events: NewOrderEvent[] = [
+          ...open.map((g) => ({ type: 'GROUP_CANCELLED', status: 'CANCELLED' as const, fulfillmentGroupId: g.id, locationId: g.location_id })),
+          { type: 'ORDER_CANCELLED', status: 'CANCELLED', data: { reason, by: principal.role } },
+        ];
+        await appendOrderEvents(tx, id, 'CANCELLED', events);
+        return ok((await this.lockOrder(tx, id))!);
+      });
+    } catch (err) {
+      if (err instanceof UserErrorsAbort) return fail(...err.errors);
+      throw err;
+    }
+  }
+
+  async lockOrder(tx: Tx, id: string): Promise<OrderRecord | null> {
+    const [row] = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [id], 'lock_order');
+    return row ? toOrder(row) : null;
+  }
+
+  /**
+   * A keyset page of orders, newest first. The caller has already narrowed the filter to
+   * what the principal may see (see orders.resolver.ts).
+   */
+  async list(first: number, after: string | null | undefined, filter: OrderFilterData): Promise<OrderPage> {
+    const cur = after ? decodeCursor(after) : null;
+    const rows = await this.db.query<OrderRow & { cursor_ts: string }>(
+      `SELECT ${ORDER_COLUMNS}, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+         FROM orders o
+        WHERE ($1::text IS NULL OR customer_id = $1)
+          AND ($2::text[] IS NULL OR status = ANY($2))
+          AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM fulfillment_groups g WHERE g.order_id = o.id AND g.location_id = $3))
+          AND ($4::uuid[] IS NULL OR EXISTS (SELECT 1 FROM fulfillment_groups g WHERE g.order_id = o.id AND g.location_id = ANY($4)))
+          AND ($5::timestamptz IS NULL OR created_at >= $5)
+          AND ($6::timestamptz IS NULL OR created_at < $6)
+          AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8::uuid))
+        ORDER BY created_at DESC, id DESC
+        LIMIT $9`,
+      [
+        filter.customerId ?? null,
+        filter.status?.length ? filter.status : null,
+        filter.locationId ?? null,
+        filter.locationIds ?? null,
+        filter.createdAfter ?? null,
+        filter.createdBefore ?? null,
+        cur?.[0] ?? null,
+        cur?.[1] ?? null,
+        first + 1,
+      ],
+      'list_orders',
+    );
+    const page = rows.slice(0, first);
+    const edges = page.map((r) => ({ cursor: encodeCursor(r.cursor_ts, r.id), node: toOrder(r) }));
+    return { edges, hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null };
+  }
+}
+
+/**
+ * Ends open groups (CANCELLED or REJECTED): gives their reservations back to the positions
+ * and writes RELEASE movements. Positions are updated in a fixed order to avoid deadlocks.
+ */
+export async function releaseGroups(
+  tx: Tx,
+  orderId: string,
+  groupIds: string[],
+  to: 'CANCELLED' | 'REJECTED',
+  actor: string,
+  reason: string,
+): Promise<void> {
+  if (groupIds.length === 0) return;
+  const lines = await tx.query<{ group_id: string; location_id: string; sku: string; quantity: number }>(
+    `SELECT gl.group_id, g.location_id, gl.sku, gl.quantity FROM fulfillment_group_lines gl JOIN fulfillment_groups g ON g.id = gl.group_id
+      WHERE gl.group_id = ANY($1) ORDER BY g.location_id, gl.sku`,
+    [groupIds],
+  );
+  if (lines.length) {
+    await tx.query(
+      `UPDATE inventory_positions p SET reserved = p.reserved - v.q, updated_at = now()
+         FROM (SELECT l, s, sum(q)::int AS q FROM unnest($1::uuid[], $2::text[], $3::int[]) AS x(l, s, q) GROUP BY l, s) v
+        WHERE p.location_id = v.l AND p.sku = v.s`,
+      [lines.map((l) => l.location_id), lines.map((l) => l.sku), lines.map((l) => l.quantity)],
+      'release_positions',
+    );
+    await recordMovements(
+      tx,
+      lines.map((l) => ({ locationId: l.location_id, sku: l.sku, kind: 'RELEASE' as const, onHandDelta: 0, reservedDelta: -l.quantity, orderId, groupId: l.group_id })),
+      { actor, reason },
+    );
+  }
+  await tx.query(`UPDATE fulfillment_groups SET status = $2, version = version + 1, updated_at = now() WHERE id = ANY($1)`, [groupIds, to]);
+}

@@ -1,0 +1,118 @@
+/** Plain records of orders, lines, holds and events, and their row mappers. */
+import type { FulfillmentMethod } from '../common/types';
+import type { OrderStatusValue } from './status';
+
+export interface AddressData {
+  name?: string | null;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  region?: string | null;
+  postalCode: string;
+  countryCode: string;
+  geo?: { lat: number; lng: number } | null;
+}
+
+export interface OrderRecord {
+  id: string;
+  number: string;
+  customerId: string;
+  channel: string;
+  status: OrderStatusValue;
+  method: FulfillmentMethod;
+  shippingAddress: AddressData | null;
+  pickupLocationId: string | null;
+  currencyCode: string;
+  shipComplete: boolean;
+  version: number;
+  lastSequence: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ORDER_COLUMNS =
+  'id, number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, version, last_sequence, created_at, updated_at';
+
+export interface OrderRow {
+  id: string; number: string; customer_id: string; channel: string; status: string; method: string;
+  shipping_address: AddressData | null; pickup_location_id: string | null; currency_code: string; ship_complete: boolean;
+  version: number; last_sequence: number; created_at: Date; updated_at: Date;
+}
+
+export function toOrder(r: OrderRow): OrderRecord {
+  return {
+    id: r.id,
+    number: r.number,
+    customerId: r.customer_id,
+    channel: r.channel,
+    status: r.status as OrderStatusValue,
+    method: r.method as FulfillmentMethod,
+    shippingAddress: r.shipping_address,
+    pickupLocationId: r.pickup_location_id,
+    currencyCode: r.currency_code,
+    shipComplete: r.ship_complete,
+    version: r.version,
+    lastSequence: r.last_sequence,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface OrderLineRecord {
+  id: string;
+  orderId: string;
+  lineNo: number;
+  sku: string;
+  quantity: number;
+  cancelledQuantity: number;
+  returnedQuantity: number;
+  /** Decimal string with 4 fractional digits, as stored. */
+  unitPrice: string;
+  currencyCode: string;
+}
+
+/** Line columns with the order's currency; FROM order_lines l JOIN orders o. */
+export const LINE_COLUMNS = 'l.id, l.order_id, l.line_no, l.sku, l.quantity, l.cancelled_quantity, l.returned_quantity, l.unit_price, o.currency_code';
+export const LINE_FROM = 'order_lines l JOIN orders o ON o.id = l.order_id';
+
+export interface LineRow {
+  id: string; order_id: string; line_no: number; sku: string; quantity: number; cancelled_quantity: number; returned_quantity: number; unit_price: string; currency_code: string;
+}
+
+export function toLine(r: LineRow): OrderLineRecord {
+  return {
+    id: r.id, orderId: r.order_id, lineNo: r.line_no, sku: r.sku, quantity: r.quantity,
+    cancelledQuantity: r.cancelled_quantity, returnedQuantity: r.returned_quantity, unitPrice: r.unit_price, currencyCode: r.currency_code,
+  };
+}
+
+export interface HoldRecord {
+  id: string;
+  orderId: string;
+  type: string;
+  reason: string;
+  createdAt: Date;
+  releasedAt: Date | null;
+}
+
+export interface OrderEventRecord {
+  id: number;
+  orderId: string;
+  sequence: number;
+  type: string;
+  status: OrderStatusValue;
+  fulfillmentGroupId: string | null;
+  locationId: string | null;
+  at: Date;
+}
+
+export interface EventRow {
+  id: number; order_id: string; sequence: number; type: string; status: string; fulfillment_group_id: string | null; location_id: string | null; at: Date;
+}
+
+export function toEvent(r: EventRow): OrderEventRecord {
+  return {
+    id: r.id, orderId: r.order_id, sequence: r.sequence, type: r.type, status: r.status as OrderStatusValue,
+    fulfillmentGroupId: r.fulfillment_group_id, locationId: r.location_id, at: r.at,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * One HTTP server: /graphql (Apollo Server 5 through Express 5) and /health. The same
+ * schema object will serve graphql-ws subscriptions on the same path.
+ */
+import http from 'node:http';
+import crypto from 'node:crypto';
+import express from 'express';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { Kind, type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import type { TokenVerifier } from './auth/tokens';
+import type { Services } from './services';
+import { createContext, type Context } from './context';
+import { unauthenticated } from './common/errors';
+import type { Logger } from './log';
+
+export interface AppDeps {
+  config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
+  schema: GraphQLSchema;
+  db: Database;
+  services: Services;
+  verifier: TokenVerifier;
+  log: Logger;
+}
+
+export interface App {
+  httpServer: http.Server;
+  apollo: ApolloServer<Context>;
+  listen(port: number, host: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Root fields anyone may query without a token. */
+const PUBLIC_ROOT_FIELDS = new Set(['__typename', '_service']);
+
+function rootFields(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out = new Set<string>(), seen = new Set<string>()): Set<string> {
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) out.add(sel.name.value);
+    else if (sel.kind === Kind.INLINE_FRAGMENT) rootFields(sel.selectionSet, fragments, out, seen);
+    else if (!seen.has(sel.name.value) && fragments[sel.name.value]) {
+      seen.add(sel.name.value);
+      rootFields(fragments[sel.name.value].selectionSet, fragments, out, seen);
+    }
+  }
+  return out;
+}
+
+/** Every operation needs a token, except `{ __typename }` and the router's `_service`. */
+const requireTokenPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, operation, document }) {
+        if (contextValue.principal || !operation) return;
+        const fragments: Record<string, FragmentDefinitionNode> = {};
+        for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+        for (const f of rootFields(operation.selectionSet, fragments)) {
+          if (!PUBLIC_ROOT_FIELDS.has(f)) throw unauthenticated();
+        }
+      },
+    };
+  },
+};
+
+const KNOWN_CODES = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
+]);
+
+/**
+ * Expected errors pass with their code; anything else is logged and, outside development,
+ * masked as INTERNAL_SERVER_ERROR with no message, stack or SQL. Production also drops
+ * field suggestions ("Did you mean ...").
+ */
+export function makeFormatError(nodeEnv: Config['nodeEnv'], log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && KNOWN_CODES.has(code)) {
+      const message = nodeEnv === 'production' ? formatted.message.replace(/ Did you mean .*$/, '') : formatted.message;
+      const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, message, extensions };
+    }
+    const original = (error as { originalError?: unknown })?.originalError ?? error;
+    log.error('unexpected error', { error: original instanceof Error ? original.message : String(original), path: formatted.path });
+    if (nodeEnv === 'development') return formatted;
+    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const production = deps.config.nodeEnv === 'production';
+
+  const apollo = new ApolloServer<Context>({
+    schema: deps.schema,
+    introspection: !production,
+    includeStacktraceInErrorResponses: deps.config.nodeEnv === 'development',
+    formatError: makeFormatError(deps.config.nodeEnv, deps.log),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      requireTokenPlugin,
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await deps.db.query('SELECT 1');
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  const routerSecrets = deps.config.routerSecrets;
+  app.use(
+    '/graphql',
+    (req, res, next) => {
+      if (routerSecrets.length === 0) return next();
+      const given = req.header('x-router-secret') ?? '';
+      const okSecret = routerSecrets.some((s) => s.length === given.length && crypto.timingSafeEqual(Buffer.from(s), Buffer.from(given)));
+      if (!okSecret) {
+        res.status(401).json({ errors: [{ message: 'Requests must come through the router', extensions: { code: 'UNAUTHENTICATED' } }] });
+        return;
+      }
+      next();
+    },
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        createContext(deps, req.header('authorization'), req.header('x-request-id') ?? undefined),
+    }),
+  );
+
+  return {
+    httpServer,
+    apollo,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const addr = httpServer.address() as { port: number };
+          resolve(`http://${host === '127.0.0.1' ? 'localhost' : host}:${addr.port}/graphql`);
+        });
+      }),
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Sourcing rules as data: the record shape, parsing of the stored JSON, and the choice of
+ * the rule that applies to an order (highest priority among the enabled rules whose match
+ * fits; the default rule matches everything).
+ */
+import type { FulfillmentMethod, LocationType } from '../common/types';
+
+export type SourcingFallback = 'BACKORDER' | 'PARTIAL' | 'REJECT';
+
+export interface RuleCostData {
+  perShipment: number;
+  perUnit: number;
+  perUnitKm: number;
+  perShipmentKm: number;
+  priorityWeight: number;
+}
+
+export interface RuleRecord {
+  id: string;
+  name: string;
+  enabled: boolean;
+  priority: number;
+  version: number;
+  isDefault: boolean;
+  match: { channels: string[]; methods: FulfillmentMethod[]; countryCodes: string[] };
+  candidates: { locationTypes: LocationType[]; maxDistanceKm: number | null; excludeLocationIds: string[] };
+  cost: RuleCostData;
+  constraints: { maxShipments: number | null; shipComplete: boolean; respectCapacity: boolean; useSafetyStock: boolean };
+  fallback: SourcingFallback;
+  acceptanceDeadlineMinutes: number | null;
+  remorseHoldMinutes: number | null;
+}
+
+export const RULE_COLUMNS =
+  'id, name, enabled, priority, version, is_default, match, candidates, cost, constraints, fallback, acceptance_deadline_minutes, remorse_hold_minutes';
+
+export interface RuleRow {
+  id: string; name: string; enabled: boolean; priority: number; version: number; is_default: boolean;
+  match: Record<string, unknown>; candidates: Record<string, unknown>; cost: Record<string, unknown>;
+  constraints: Record<string, unknown>; fallback: string; acceptance_deadline_minutes: number | null; remorse_hold_minutes: number | null;
+}
+
+const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function toRule(r: RuleRow): RuleRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    enabled: r.enabled,
+    priority: r.priority,
+    version: r.version,
+    isDefault: r.is_default,
+    match: { channels: arr(r.match.channels), methods: arr(r.match.methods), countryCodes: arr(r.match.countryCodes) },
+    candidates: {
+      locationTypes: arr(r.candidates.locationTypes),
+      maxDistanceKm: numOrNull(r.candidates.maxDistanceKm),
+      excludeLocationIds: arr(r.candidates.excludeLocationIds),
+    },
+    cost: {
+      perShipment: num(r.cost.perShipment, 0),
+      perUnit: num(r.cost.perUnit, 0),
+      perUnitKm: num(r.cost.perUnitKm, 0),
+      perShipmentKm: num(r.cost.perShipmentKm, 0),
+      priorityWeight: num(r.cost.priorityWeight, 0),
+    },
+    constraints: {
+      maxShipments: numOrNull(r.constraints.maxShipments),
+      shipComplete: r.constraints.shipComplete === true,
+      respectCapacity: r.constraints.respectCapacity !== false,
+      useSafetyStock: r.constraints.useSafetyStock === true,
+    },
+    fallback: r.fallback as SourcingFallback,
+    acceptanceDeadlineMinutes: r.acceptance_deadline_minutes,
+    remorseHoldMinutes: r.remorse_hold_minutes,
+  };
+}
+
+export interface RuleMatchInput {
+  channel: string;
+  method: FulfillmentMethod;
+  countryCode: string | null;
+}
+
+export function ruleMatches(rule: RuleRecord, o: RuleMatchInput): boolean {
+  const { channels, methods, countryCodes } = rule.match;
+  return (
+    rule.enabled &&
+    (channels.length === 0 || channels.includes(o.channel)) &&
+    (methods.length === 0 || methods.includes(o.method)) &&
+    (countryCodes.length === 0 || (o.countryCode !== null && countryCodes.includes(o.countryCode)))
+  );
+}
+
+/** The applicable rule: highest priority among the matching enabled rules, ties to the oldest id order given. */
+export function selectRule(rules: RuleRecord[], o: RuleMatchInput): RuleRecord | undefined {
+  let best: RuleRecord | undefined;
+  for (const r of rules) {
+    if (ruleMatches(r, o) && (!best || r.priority > best.priority)) best = r;
+  }
+  return best ?? rules.find((r) => r.isDefault);
+}

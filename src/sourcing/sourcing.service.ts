@@ -1,0 +1,201 @@
+/**
+ * The sourcing service: loads the rule and every candidate position for an order's SKUs
+ * in one query, asks the pure planner for a plan, and reserves it with one guarded UPDATE
+ * inside the caller's transaction. A reservation that loses a race (another order took the
+ * stock between read and write) rolls back to a savepoint and re-plans on fresh positions;
+ * the last attempt locks the positions first, so it cannot lose. Stock is never oversold:
+ * the guard and the table's CHECK (reserved <= on_hand) both refuse it.
+ */
+import crypto from 'node:crypto';
+import type { Queryable, Tx } from '../db/database';
+import type { FulfillmentMethod } from '../common/types';
+import { recordMovements } from '../inventory/inventory.service';
+import { planSourcing, type CandidateLocation, type Plan, type PlanRequest } from './planner';
+import { RULE_COLUMNS, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
+
+/** Optimistic attempts before the locking one. */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+class ReservationLost extends Error {}
+
+export interface SourcedGroup {
+  id: string;
+  locationId: string;
+  method: FulfillmentMethod;
+  lines: { orderLineId: string; sku: string; quantity: number }[];
+}
+
+export interface SourcingOutcome {
+  planId: string;
+  plan: Plan;
+  groups: SourcedGroup[];
+  rule: RuleRecord;
+}
+
+export class SourcingService {
+  async rules(q: Queryable): Promise<RuleRecord[]> {
+    const rows = await q.query<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules ORDER BY priority DESC, created_at`, [], 'sourcing_rules');
+    return rows.map(toRule);
+  }
+
+  async ruleFor(q: Queryable, order: RuleMatchInput): Promise<RuleRecord> {
+    const rule = selectRule(await this.rules(q), order);
+    if (!rule) throw new Error('No default sourcing rule: the database was not migrated');
+    return rule;
+  }
+
+  /** Every location holding any of the SKUs, with its stock of them and its groups today. */
+  async candidates(q: Queryable, skus: string[]): Promise<CandidateLocation[]> {
+    const rows = await q.query<{
+      id: string; code: string; type: string; lat: number; lng: number; methods: string[]; active: boolean;
+      priority: number; daily_capacity: number | null; groups_today: number; sku: string; on_hand: number; reserved: number; safety_stock: number;
+    }>(
+      `SELECT l.id, l.code, l.type, l.lat, l.lng, l.methods, l.active, l.priority, l.daily_capacity,
+              COALESCE(t.n, 0) AS groups_today, p.sku, p.on_hand, p.reserved, p.safety_stock
+         FROM inventory_positions p
+         JOIN locations l ON l.id = p.location_id
+         LEFT JOIN LATERAL (
+           SELECT count(*)::int AS n FROM fulfillment_groups g
+            WHERE g.location_id = l.id AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+              AND g.status NOT IN ('CANCELLED', 'REJECTED')
+         ) t ON l.daily_capacity IS NOT NULL
+        WHERE p.sku = ANY($1)`,
+      [skus],
+      'sourcing_candidates',
+    );
+    const byId = new Map<string, CandidateLocation>();
+    for (const r of rows) {
+      let c = byId.get(r.id);
+      if (!c) {
+        c = {
+          id: r.id, code: r.code, type: r.type as CandidateLocation['type'], geo: { lat: r.lat, lng: r.lng },
+          methods: r.methods as FulfillmentMethod[], active: r.active, priority: r.priority,
+          dailyCapacity: r.daily_capacity, groupsToday: r.groups_today, stock: new Map(),
+        };
+        byId.set(r.id, c);
+      }
+      c.stock.set(r.sku, { onHand: r.on_hand, reserved: r.reserved, safetyStock: r.safety_stock });
+    }
+    return [...byId.values()];
+  }
+
+  /** A dry run: the plan the order would get now, reserving nothing. */
+  async preview(q: Queryable, request: PlanRequest, rule: RuleRecord): Promise<Plan> {
+    return planSourcing(request, await this.candidates(q, request.lines.map((l) => l.sku)), rule);
+  }
+
+  /**
+   * Plans and reserves inside `tx`, then writes the plan (a new active version for the
+   * order), its groups, lines, unallocated quantities and the RESERVATION movements.
+   */
+  async planAndReserve(
+    tx: Tx,
+    args: { orderId: string; request: PlanRequest; rule: RuleRecord; actor: string; now?: Date },
+  ): Promise<SourcingOutcome> {
+    const { request, rule } = args;
+    const skus = request.lines.map((l) => l.sku);
+    let plan: Plan | undefined;
+    for (let attempt = 1; !plan; attempt++) {
+      const locking = attempt > OPTIMISTIC_ATTEMPTS;
+      try {
+        plan = await tx.savepoint(async () => {
+          if (locking) {
+            await tx.query('SELECT 1 FROM inventory_positions WHERE sku = ANY($1) ORDER BY location_id, sku FOR UPDATE', [skus]);
+          }
+          const p = planSourcing(request, await this.candidates(tx, skus), rule);
+          await this.reserve(tx, p, rule.constraints.useSafetyStock);
+          return p;
+        });
+      } catch (err) {
+        if (!(err instanceof ReservationLost) || locking) throw err;
+      }
+    }
+    return this.persist(tx, args.orderId, plan, request, rule, args.actor, args.now ?? new Date());
+  }
+
+  private async reserve(tx: Tx, plan: Plan, useSafetyStock: boolean): Promise<void> {
+    const items = plan.groups
+      .flatMap((g) => g.lines.map((l) => ({ l: g.locationId, s: l.sku, q: l.quantity })))
+      .sort((a, b) => (a.l + a.s < b.l + b.s ? -1 : 1));
+    if (items.length === 0) return;
+    const rows = await tx.query(
+      `UPDATE inventory_positions p SET reserved = p.reserved + v.q, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::int[]) AS v(l, s, q)
+        WHERE p.location_id = v.l AND p.sku = v.s
+          AND p.on_hand - p.reserved - CASE WHEN $4::boolean THEN 0 ELSE p.safety_stock END >= v.q
+      RETURNING p.location_id`,
+      [items.map((i) => i.l), items.map((i) => i.s), items.map((i) => i.q), useSafetyStock],
+      'reserve_positions',
+    );
+    if (rows.length !== items.length) throw new ReservationLost();
+  }
+
+  private async persist(tx: Tx, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date): Promise<SourcingOutcome> {
+    const planId = crypto.randomUUID();
+    await tx.query('UPDATE fulfillment_plans SET active = false WHERE order_id = $1 AND active', [orderId]);
+    const explanation = {
+      provenOptimal: plan.provenOptimal,
+      objective: plan.objective,
+      alternatives: plan.alternatives,
+      excluded: plan.excluded,
+      ruleId: plan.ruleId,
+      ruleVersion: plan.ruleVersion,
+      groups: plan.groups.map((g) => ({ locationId: g.locationId, cost: g.cost, distanceKm: g.distanceKm })),
+    };
+    await tx.query(
+      `INSERT INTO fulfillment_plans (id, order_id, version, rule_id, rule_version, shipment_count, estimated_cost, total_distance_km, explanation)
+       VALUES ($1, $2, (SELECT COALESCE(max(version), 0) + 1 FROM fulfillment_plans WHERE order_id = $2), $3, $4, $5, $6, $7, $8)`,
+      [planId, orderId, rule.id, rule.version, plan.shipmentCount, Math.max(0, plan.objective).toFixed(4), plan.totalDistanceKm, explanation],
+      'insert_plan',
+    );
+    const groups: SourcedGroup[] = plan.groups.map((g) => ({ id: crypto.randomUUID(), locationId: g.locationId, method: request.method, lines: g.lines }));
+    if (groups.length) {
+      await tx.query(
+        `INSERT INTO fulfillment_groups (id, plan_id, order_id, location_id, method, status, estimated_cost, distance_km, promised_by)
+         SELECT id, $2, $3, l, $4, 'PENDING', c, d, pb FROM unnest($1::uuid[], $5::uuid[], $6::numeric[], $7::float8[], $8::timestamptz[]) AS v(id, l, c, d, pb)`,
+        [
+          groups.map((g) => g.id), planId, orderId, request.method, groups.map((g) => g.locationId),
+          plan.groups.map((g) => Math.max(0, g.cost).toFixed(4)), plan.groups.map((g) => g.distanceKm),
+          plan.groups.map((g) => promisedBy(request.method, g.distanceKm, now)),
+        ],
+        'insert_groups',
+      );
+      const lines = groups.flatMap((g) => g.lines.map((l) => ({ g: g.id, ...l })));
+      await tx.query(
+        `INSERT INTO fulfillment_group_lines (group_id, order_line_id, sku, quantity)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[])`,
+        [lines.map((l) => l.g), lines.map((l) => l.orderLineId), lines.map((l) => l.sku), lines.map((l) => l.quantity)],
+        'insert_group_lines',
+      );
+      await recordMovements(
+        tx,
+        groups.flatMap((g) =>
+          g.lines.map((l) => ({ locationId: g.locationId, sku: l.sku, kind: 'RESERVATION' as const, onHandDelta: 0, reservedDelta: l.quantity, orderId, groupId: g.id })),
+        ),
+        { actor, reason: 'sourced' },
+      );
+    }
+    if (plan.unallocated.length) {
+      await tx.query(
+        `INSERT INTO plan_unallocated (plan_id, order_line_id, sku, quantity)
+         SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::int[])`,
+        [planId, plan.unallocated.map((l) => l.orderLineId), plan.unallocated.map((l) => l.sku), plan.unallocated.map((l) => l.quantity)],
+        'insert_unallocated',
+      );
+    }
+    return { planId, plan, groups, rule };
+  }
+}
+
+/** The promise shown to the customer: pickup in 2 hours, same day by 22:00 UTC, parcels by distance. */
+export function promisedBy(method: FulfillmentMethod, km: number, now: Date): Date {
+  const hour = 3_600_000;
+  if (method === 'PICKUP') return new Date(now.getTime() + 2 * hour);
+  if (method === 'SAME_DAY') {
+    const end = new Date(now);
+    end.setUTCHours(22, 0, 0, 0);
+    return end.getTime() > now.getTime() + 2 * hour ? end : new Date(now.getTime() + 6 * hour);
+  }
+  return new Date(now.getTime() + (1 + Math.ceil(km / 800)) * 24 * hour);
+}
+
