@@ -98,6 +98,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
+    logger: {
+      debug: (m) => deps.log.debug(String(m)),
+      info: (m) => deps.log.info(String(m)),
+      warn: (m) => deps.log.warn(String(m)),
+      error: (m) => deps.log.error(String(m)),
+    },
     introspection: !production,
     includeStacktraceInErrorResponses: deps.config.nodeEnv === 'development',
     formatError: makeFormatError(deps.config.nodeEnv, deps.log),

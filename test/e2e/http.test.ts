@@ -1,0 +1,116 @@
+/**
+ * The real process entry (`start`) on a test database, over real HTTP on port 0, in
+ * production mode: authentication at the door, masked errors, limits, and an order placed
+ * and followed to delivery the way the README shows.
+ */
+import { start, type Running } from '../../src/main';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { TEST_SECRET } from '../helpers/app';
+
+let tdb: TestDatabase;
+let running: Running;
+let base: string;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase(2);
+  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: tdb.url, JWT_SECRET: TEST_SECRET, PORT: '0', SEED_DEMO: '1' });
+  running = await start(config, silentLogger);
+  base = running.url;
+});
+afterAll(async () => {
+  await running.stop();
+  await tdb.drop();
+});
+
+async function post(body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let json: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, json, text };
+}
+
+const bearer = async (role: 'ADMIN' | 'SERVICE' | 'STORE' | 'CUSTOMER' | 'AGENT', locationIds?: string[]) => ({
+  authorization: `Bearer ${await running.verifier.sign({ sub: `${role.toLowerCase()}-e2e`, role, locationIds })}`,
+});
+
+it('answers /health', async () => {
+  const res = await fetch(base.replace('/graphql', '/health'));
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ status: 'ok' });
+});
+
+it('serves { __typename } without a token and refuses the rest with 401 UNAUTHENTICATED', async () => {
+  expect((await post({ query: '{ __typename }' })).json.data).toEqual({ __typename: 'Query' });
+  const anon = await post({ query: '{ locations { id } }' });
+  expect(anon.status).toBe(401);
+  expect(anon.json.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+  const bad = await post({ query: '{ locations { id } }' }, { authorization: 'Bearer nope' });
+  expect(bad.status).toBe(401);
+  expect(bad.json.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+});
+
+it('in production: no introspection, no field suggestions', async () => {
+  const auth = await bearer('ADMIN');
+  const intro = await post({ query: '{ __schema { types { name } } }' }, auth);
+  expect(intro.json.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  const typo = await post({ query: '{ locatons { id } }' }, auth);
+  expect(typo.json.errors![0].message).not.toMatch(/Did you mean/);
+});
+
+it('refuses bodies over 1 MB with 413', async () => {
+  const r = await post({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } });
+  expect(r.status).toBe(413);
+});
+
+it('places an order and follows it to delivery over HTTP', async () => {
+  const service = await bearer('SERVICE');
+  const loc = await post({ query: '{ locations(type: WAREHOUSE) { id code } }' }, service);
+  expect(loc.json.data.locations.length).toBeGreaterThanOrEqual(3); // SEED_DEMO=1 seeded the demo network
+  const placed = await post(
+    {
+      query: `mutation($input: PlaceOrderInput!) { placeOrder(input: $input, idempotencyKey: "e2e-1") {
+        order { id status fulfillmentPlan { groups { id location { id code } } } } userErrors { code message } } }`,
+      variables: {
+        input: {
+          customerId: 'customer-1', channel: 'web', method: 'SHIP', currencyCode: 'USD',
+          lines: [{ sku: 'TEE-0001-S', quantity: 1, unitPrice: '19.99' }],
+          shippingAddress: { line1: '1 Main St', city: 'Chicago', postalCode: '60601', countryCode: 'US', geo: { lat: 41.88, lng: -87.62 } },
+        },
+      },
+    },
+    service,
+  );
+  expect(placed.json.data.placeOrder.userErrors).toEqual([]);
+  const order = placed.json.data.placeOrder.order;
+  expect(order.status).toBe('ALLOCATED');
+  const group = order.fulfillmentPlan.groups[0];
+  const store = await bearer('STORE', [group.location.id]);
+  let status = '';
+  for (const to of ['ACCEPTED', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED']) {
+    const r = await post({ query: `mutation { advanceFulfillment(groupId: "${group.id}", to: ${to}) { order { status } userErrors { code } } }` }, store);
+    expect(r.json.data.advanceFulfillment.userErrors).toEqual([]);
+    status = r.json.data.advanceFulfillment.order.status;
+  }
+  expect(status).toBe('COMPLETED');
+  const customer = await bearer('CUSTOMER');
+  const mine = await post({ query: `{ order(id: "${order.id}") { status events { sequence type } } }` }, customer);
+  expect(mine.json.data.order).toBeNull(); // customer-e2e is not customer-1
+});
+
+it('masks unexpected errors in production: no message, stack or SQL', async () => {
+  await tdb.db.query('ALTER TABLE locations RENAME TO locations_gone');
+  try {
+    const r = await post({ query: '{ locations { id } }' }, await bearer('ADMIN'));
+    expect(r.json.errors![0]).toEqual({ message: 'Internal server error', path: ['locations'], locations: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(r.text).not.toMatch(/relation|locations_gone|SELECT|stack/i);
+  } finally {
+    await tdb.db.query('ALTER TABLE locations_gone RENAME TO locations');
+  }
+});

@@ -1,0 +1,63 @@
+/**
+ * DataLoaders keep the number of SQL statements of a query constant in the size of its
+ * lists: 5 orders and 50 orders with their lines, plans, groups, locations and positions
+ * take the same number of statements. Counted at the pg driver, below every layer of ours.
+ */
+import pg from 'pg';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { makeLocation, orderInput, stock } from '../helpers/fixtures';
+import { DeepOrdersDocument, EntitiesDocument, PlaceOrderDocument } from '../generated/graphql';
+
+let t: TestApp;
+let statements: string[] = [];
+const realQuery = pg.Client.prototype.query;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const locs = await Promise.all([0, 1, 2, 3, 4].map((i) => makeLocation(t, { lat: 40 + i * 0.5, lng: -74 - i * 3 })));
+  await stock(t, locs.flatMap((l, i) => ['S1', 'S2', 'S3'].map((sku, j) => ({ locationId: l.id, sku, onHand: (i + j) % 3 === 0 ? 0 : 500 }))));
+  for (let i = 0; i < 50; i++) {
+    const lines = [{ sku: 'S1', quantity: 1 + (i % 3), unitPrice: '2.50' }, { sku: 'S2', quantity: 1, unitPrice: '4.00' }, ...(i % 2 ? [{ sku: 'S3', quantity: 2, unitPrice: '1.00' }] : [])];
+    await t.ok(PlaceOrderDocument, { input: orderInput({ customerId: `c${i}`, lines }), key: `k${i}` }, { role: 'SERVICE' });
+  }
+  jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text: string };
+    statements.push(typeof q === 'string' ? q : q.text);
+    return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as never);
+});
+afterAll(async () => {
+  jest.restoreAllMocks();
+  await t.close();
+});
+
+async function count<T>(run: () => Promise<T>): Promise<{ n: number; result: T }> {
+  statements = [];
+  const result = await run();
+  return { n: statements.length, result };
+}
+
+it('issues the same number of statements for 5 and for 50 orders with everything beneath them', async () => {
+  const five = await count(() => t.ok(DeepOrdersDocument, { first: 5 }, { role: 'AGENT' }));
+  const fifty = await count(() => t.ok(DeepOrdersDocument, { first: 50 }, { role: 'AGENT' }));
+  expect(five.result.orders.edges).toHaveLength(5);
+  expect(fifty.result.orders.edges).toHaveLength(50);
+  const groups = fifty.result.orders.edges.flatMap((e) => e.node.fulfillmentPlan!.groups);
+  expect(groups.length).toBeGreaterThan(50);
+  expect(new Set(groups.map((g) => g.location.id)).size).toBeGreaterThan(1);
+  expect(groups.every((g) => g.location.inventory.length > 0)).toBe(true);
+  expect(fifty.n).toBe(five.n);
+  // orders, lines, plans, rules, unallocated, groups, group lines, locations, positions
+  expect(fifty.n).toBeLessThanOrEqual(9);
+});
+
+it('resolves a batch of entity representations with one statement per entity type', async () => {
+  const { result: list } = await count(() => t.ok(DeepOrdersDocument, { first: 50 }, { role: 'AGENT' }));
+  const reps = list.orders.edges.flatMap((e) => [
+    { __typename: 'Order', id: e.node.id },
+    { __typename: 'FulfillmentPlan', id: e.node.fulfillmentPlan!.id },
+  ]);
+  const { n, result } = await count(() => t.ok(EntitiesDocument, { representations: reps }, { role: 'AGENT' }));
+  expect(result._entities.filter(Boolean)).toHaveLength(100);
+  expect(n).toBe(2);
+});

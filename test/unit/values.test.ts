@@ -1,0 +1,67 @@
+import { DecimalScalar, DateTimeScalar, normalizeDecimal } from '../../src/common/scalars';
+import { fromUnits, isCurrencyCode, toUnits } from '../../src/common/money';
+import { haversineKm } from '../../src/common/geo';
+import { loadConfig, ConfigError } from '../../src/config';
+import { encodeCursor, decodeCursor } from '../../src/orders/order.service';
+
+describe('money and decimals', () => {
+  it('normalises and does exact arithmetic', () => {
+    expect(normalizeDecimal('019.900')).toBe('19.90');
+    expect(normalizeDecimal('5')).toBe('5.00');
+    expect(normalizeDecimal('-0.00')).toBe('0.00');
+    expect(fromUnits(toUnits('19.99') * 3n)).toBe('59.97');
+    expect(fromUnits(toUnits('0.1') + toUnits('0.2'))).toBe('0.30');
+    expect(fromUnits(toUnits('-1.2345'))).toBe('-1.2345');
+  });
+  it('parses Decimal input strictly', () => {
+    expect(DecimalScalar.parseValue('19.99')).toBe('19.99');
+    expect(() => DecimalScalar.parseValue('1e5')).toThrow();
+    expect(() => DecimalScalar.parseValue('12.34567')).toThrow();
+    expect(() => DecimalScalar.parseValue({})).toThrow();
+  });
+  it('knows ISO currency codes', () => {
+    expect(isCurrencyCode('USD')).toBe(true);
+    expect(isCurrencyCode('EUR')).toBe(true);
+    expect(isCurrencyCode('XYZ')).toBe(false);
+    expect(isCurrencyCode('usd')).toBe(false);
+  });
+});
+
+describe('DateTime', () => {
+  it('serialises to ISO and parses ISO only', () => {
+    expect(DateTimeScalar.serialize(new Date(Date.UTC(2026, 10, 26, 16, 8, 33)))).toBe('2026-11-26T16:08:33.000Z');
+    expect((DateTimeScalar.parseValue('2026-11-26T16:08:33Z') as Date).toISOString()).toBe('2026-11-26T16:08:33.000Z');
+    expect(() => DateTimeScalar.parseValue('yesterday')).toThrow();
+  });
+});
+
+describe('geo', () => {
+  it('measures great-circle distance on the mean radius', () => {
+    // New York to Los Angeles is about 3,936 km.
+    expect(haversineKm({ lat: 40.7128, lng: -74.006 }, { lat: 34.0522, lng: -118.2437 })).toBeCloseTo(3935.7, 0);
+    expect(haversineKm({ lat: 1, lng: 1 }, { lat: 1, lng: 1 })).toBe(0);
+  });
+});
+
+describe('cursors', () => {
+  it('round-trips and refuses garbage', () => {
+    const c = encodeCursor('2026-11-26T16:08:33.123456Z', '7c9e6679-7425-40de-944b-e07fc1f90ae7');
+    expect(decodeCursor(c)).toEqual(['2026-11-26T16:08:33.123456Z', '7c9e6679-7425-40de-944b-e07fc1f90ae7']);
+    expect(decodeCursor('garbage')).toBeNull();
+    expect(decodeCursor(Buffer.from('["x","y"]').toString('base64url'))).toBeNull();
+  });
+});
+
+describe('config', () => {
+  it('has working defaults and rejects bad values clearly', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 4001, nodeEnv: 'development', seedDemo: true, embeddedPgPort: 54329 });
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db', SEED_DEMO: '1' }).seedDemo).toBe(true);
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/32/);
+    expect(loadConfig({ ROUTER_SECRET: 'a, b' }).routerSecrets).toEqual(['a', 'b']);
+  });
+});
