@@ -29,6 +29,11 @@ export function requireRole(p: Principal | null, ...roles: Role[]): Principal {
   return principal;
 }
 
+/** Sourcing rules (cost models, exclusions) are operational data: not for customers or stores. */
+export function canReadRules(p: Principal): boolean {
+  return p.role === 'ADMIN' || p.role === 'AGENT' || p.role === 'SERVICE';
+}
+
 /** Whether the principal may read an order of this customer that touches these locations. */
 export function canReadOrder(p: Principal, order: { customerId: string }, orderLocationIds: () => string[]): boolean {
   switch (p.role) {

@@ -38,6 +38,7 @@ export class TokenVerifier {
         issuer: this.opts.issuer,
         audience: this.opts.audience,
         clockTolerance: 30,
+        requiredClaims: ['exp'],
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired');

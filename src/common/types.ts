@@ -2,6 +2,10 @@
 import { Field, Float, InputType, ObjectType, registerEnumType, Directive } from 'type-graphql';
 import { DecimalScalar } from './scalars';
 
+/** The enums' values as plain string types, for the pure modules (planner, state machine, records). */
+export type FulfillmentMethodValue = 'SHIP' | 'PICKUP' | 'SAME_DAY';
+export type LocationTypeValue = 'WAREHOUSE' | 'STORE' | 'DARK_STORE';
+
 export enum FulfillmentMethod {
   SHIP = 'SHIP',
   PICKUP = 'PICKUP',

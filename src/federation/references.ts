@@ -5,7 +5,7 @@
  * the queries: a representation the principal may not see resolves to null.
  */
 import type { Context } from '../context';
-import { requirePrincipal } from '../auth/principal';
+import { canReadRules, requirePrincipal } from '../auth/principal';
 import { isUuid } from '../common/validate';
 import { visibleOrder } from '../orders/access';
 
@@ -57,9 +57,8 @@ export const referenceResolvers = {
   },
   SourcingRule: {
     async __resolveReference(ref: Ref, ctx: Context) {
-      requirePrincipal(ctx.principal);
       const key = id(ref);
-      return key ? ctx.loaders.rule.load(key) : null;
+      return key && canReadRules(requirePrincipal(ctx.principal)) ? ctx.loaders.rule.load(key) : null;
     },
   },
 };

@@ -1,7 +1,7 @@
 /** Fulfillment plan and group fields, and advanceFulfillment. */
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
-import { requireRole } from '../auth/principal';
+import { canReadRules, requireRole } from '../auth/principal';
 import { fromUnits, toUnits } from '../common/money';
 import { money, Money } from '../common/types';
 import { Location } from '../inventory/inventory.types';
@@ -33,9 +33,9 @@ export class FulfillmentPlanResolver {
     return money(fromUnits(toUnits(p.estimatedCost)), p.currencyCode);
   }
 
-  @FieldResolver(() => SourcingRule, { nullable: true, description: 'The rule that produced the plan (its current version).' })
+  @FieldResolver(() => SourcingRule, { nullable: true, description: 'The rule that produced the plan (its current version); null for customers and stores.' })
   rule(@Root() p: PlanRecord, @Ctx() ctx: Context) {
-    return p.ruleId ? ctx.loaders.rule.load(p.ruleId) : null;
+    return p.ruleId && ctx.principal && canReadRules(ctx.principal) ? ctx.loaders.rule.load(p.ruleId) : null;
   }
 
   @FieldResolver(() => SourcingExplanation)

@@ -9,7 +9,7 @@ import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result } from
 import { checkText, isUuid } from '../common/validate';
 import type { Principal } from '../auth/principal';
 import { appendOrderEvents } from '../events/outbox';
-import { recordMovements } from '../inventory/inventory.service';
+import { lockPositions, recordMovements } from '../inventory/ledger';
 import { deriveOrderStatus, type OrderStatusValue } from '../orders/status';
 import type { OrderRecord } from '../orders/records';
 import type { OrderService } from '../orders/order.service';
@@ -106,9 +106,10 @@ async function lockGroup(tx: Tx, id: string): Promise<GroupRecord> {
 
 async function consumeReservation(tx: Tx, group: GroupRecord, actor: string): Promise<void> {
   const lines = await tx.query<{ sku: string; quantity: number }>(
-    'SELECT sku, quantity FROM fulfillment_group_lines WHERE group_id = $1 ORDER BY sku',
+    'SELECT sku, quantity FROM fulfillment_group_lines WHERE group_id = $1 ORDER BY sku COLLATE "C"',
     [group.id],
   );
+  await lockPositions(tx, lines.map(() => group.locationId), lines.map((l) => l.sku));
   await tx.query(
     `UPDATE inventory_positions p SET on_hand = p.on_hand - v.q, reserved = p.reserved - v.q, updated_at = now()
        FROM unnest($2::text[], $3::int[]) AS v(s, q)

@@ -1,5 +1,5 @@
 /** Plain records of plans, groups and their lines, and their row mappers. */
-import type { FulfillmentMethod } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import type { ExclusionReason, PlanAlternative } from '../sourcing/planner';
 import type { FulfillmentStatusValue } from './state-machine';
 

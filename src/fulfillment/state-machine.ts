@@ -3,7 +3,7 @@
  * edges; REJECTED and CANCELLED are reached through their own mutations. SHIPPED belongs to
  * shipping methods and READY_FOR_PICKUP to pickup.
  */
-import type { FulfillmentMethod } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 
 export const FULFILLMENT_STATUSES = [
   'PENDING', 'ACCEPTED', 'PICKING', 'PACKED', 'SHIPPED', 'READY_FOR_PICKUP', 'DELIVERED', 'PICKED_UP', 'REJECTED', 'CANCELLED',

@@ -7,7 +7,8 @@ import type { Database, Queryable } from '../db/database';
 import { fail, ok, userError, UserErrorCode, type Result, type UserError } from '../common/errors';
 import { checkGeo, checkInt, checkSku, checkText, isUuid } from '../common/validate';
 import { haversineKm, type GeoPoint } from '../common/geo';
-import type { FulfillmentMethod, LocationType } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
+import { byPosition, recordMovements } from './ledger';
 import {
   LOCATION_COLUMNS,
   POSITION_COLUMNS,
@@ -158,7 +159,7 @@ export class InventoryService {
 
       const sorted = entries
         .map((e, i) => ({ ...e, locationId: e.locationId.toLowerCase(), index: i }))
-        .sort((a, b) => (a.locationId + a.sku < b.locationId + b.sku ? -1 : 1));
+        .sort((a, b) => byPosition({ l: a.locationId, s: a.sku }, { l: b.locationId, s: b.sku }));
       const locs = sorted.map((e) => e.locationId);
       const skus = sorted.map((e) => e.sku);
       // Create missing positions at zero, then lock every position in a fixed order.
@@ -171,7 +172,7 @@ export class InventoryService {
       const current = await tx.query<PositionRow>(
         `SELECT ${POSITION_COLUMNS} FROM inventory_positions p
           JOIN unnest($1::uuid[], $2::text[]) AS v(l, s) ON p.location_id = v.l AND p.sku = v.s
-          ORDER BY p.location_id, p.sku FOR UPDATE OF p`,
+          ORDER BY p.location_id, p.sku COLLATE "C" FOR UPDATE OF p`,
         [locs, skus],
       );
       const byKey = new Map(current.map((r) => [`${r.location_id}|${r.sku}`, r]));
@@ -280,38 +281,3 @@ export class InventoryService {
     });
   }
 }
-
-export type MovementKind = 'RECEIPT' | 'ADJUSTMENT' | 'SYNC' | 'RESERVATION' | 'RELEASE' | 'SHIPMENT' | 'RETURN';
-
-export interface Movement {
-  locationId: string;
-  sku: string;
-  kind: MovementKind;
-  onHandDelta: number;
-  reservedDelta: number;
-  orderId?: string | null;
-  groupId?: string | null;
-}
-
-/** Appends ledger rows in one statement; call it in the transaction that changed the positions. */
-export async function recordMovements(tx: Queryable, moves: Movement[], meta: { actor: string; reason?: string | null }): Promise<void> {
-  if (moves.length === 0) return;
-  await tx.query(
-    `INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, reason, actor)
-     SELECT l, s, k, oh, rs, o, g, $8, $9
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[]) AS v(l, s, k, oh, rs, o, g)`,
-    [
-      moves.map((m) => m.locationId),
-      moves.map((m) => m.sku),
-      moves.map((m) => m.kind),
-      moves.map((m) => m.onHandDelta),
-      moves.map((m) => m.reservedDelta),
-      moves.map((m) => m.orderId ?? null),
-      moves.map((m) => m.groupId ?? null),
-      meta.reason ?? null,
-      meta.actor,
-    ],
-    'record_movements',
-  );
-}
-

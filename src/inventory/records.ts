@@ -1,5 +1,5 @@
 /** Plain records of the inventory module, and the row mappers that make them. */
-import type { FulfillmentMethod, LocationType } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 
 export interface LocationRecord {
   id: string;

@@ -8,10 +8,10 @@ import type { Database, Tx } from '../db/database';
 import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError } from '../common/errors';
 import { checkGeo, checkSku, checkText, isUuid } from '../common/validate';
 import { isCurrencyCode, toUnits } from '../common/money';
-import type { FulfillmentMethod } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import type { Principal } from '../auth/principal';
 import { appendOrderEvents, insertEvents, type NewOrderEvent } from '../events/outbox';
-import { recordMovements } from '../inventory/inventory.service';
+import { lockPositions, recordMovements } from '../inventory/ledger';
 import { toLocation, LOCATION_COLUMNS, type LocationRow } from '../inventory/records';
 import type { SourcingService } from '../sourcing/sourcing.service';
 import { OPEN_STATES, SHIPPED_STATES, ACCEPTED_STATES, type FulfillmentStatusValue } from '../fulfillment/state-machine';
@@ -21,6 +21,8 @@ import { ORDER_COLUMNS, toOrder, type AddressData, type OrderRecord, type OrderR
 export const MAX_LINES = 200;
 export const MAX_QUANTITY = 10_000;
 export const MAX_PAGE = 100;
+/** unit_price is numeric(14,4): below 10^10. */
+const MAX_PRICE_UNITS = 10n ** 14n;
 
 export interface PlaceOrderData {
   customerId: string;
@@ -70,6 +72,9 @@ export function validatePlaceOrder(input: PlaceOrderData): UserError[] {
       errors.push(userError(UserErrorCode.VALIDATION, `quantity must be from 1 to ${MAX_QUANTITY}`, f('lines', i, 'quantity')));
     }
     if (l.unitPrice.startsWith('-')) errors.push(userError(UserErrorCode.VALIDATION, 'unitPrice must not be negative', f('lines', i, 'unitPrice')));
+    else if (toUnits(l.unitPrice) >= MAX_PRICE_UNITS) {
+      errors.push(userError(UserErrorCode.VALIDATION, 'unitPrice must be below 10,000,000,000', f('lines', i, 'unitPrice')));
+    }
     const seen = firstIndex.get(l.sku);
     if (seen !== undefined) {
       errors.push(userError(UserErrorCode.VALIDATION, `SKU ${l.sku} is already on line ${seen}; combine the quantities`, f('lines', i, 'sku')));
@@ -78,8 +83,9 @@ export function validatePlaceOrder(input: PlaceOrderData): UserError[] {
   if (input.method === 'PICKUP') {
     if (!input.pickupLocationId) errors.push(userError(UserErrorCode.VALIDATION, 'PICKUP needs pickupLocationId', f('pickupLocationId')));
     else if (!isUuid(input.pickupLocationId)) errors.push(userError(UserErrorCode.VALIDATION, 'pickupLocationId must be a location id (UUID)', f('pickupLocationId')));
-  } else if (!input.shippingAddress) {
-    errors.push(userError(UserErrorCode.VALIDATION, `${input.method} needs a shippingAddress`, f('shippingAddress')));
+  } else {
+    if (!input.shippingAddress) errors.push(userError(UserErrorCode.VALIDATION, `${input.method} needs a shippingAddress`, f('shippingAddress')));
+    if (input.pickupLocationId != null) errors.push(userError(UserErrorCode.VALIDATION, `pickupLocationId is only for PICKUP orders`, f('pickupLocationId')));
   }
   const a = input.shippingAddress;
   if (a) {
@@ -107,11 +113,15 @@ export function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
 
+const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 export function decodeCursor(cursor: string): [string, string] | null {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && isUuid(v[1]) && !Number.isNaN(Date.parse(v[0]))) {
-      return [v[0], v[1]];
+    // Exactly the shape list() writes, and a real instant (no 30 February).
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && isUuid(v[1]) && CURSOR_TS.test(v[0])) {
+      const d = new Date(v[0]);
+      if (!Number.isNaN(d.getTime()) && d.toISOString().slice(0, 19) === v[0].slice(0, 19)) return [v[0], v[1]];
     }
   } catch {
     /* fall through */
@@ -159,11 +169,12 @@ export class OrderService {
           channel: input.channel, method: input.method, countryCode: input.shippingAddress?.countryCode ?? null,
         });
 
+        const shipComplete = input.shipComplete ?? rule.constraints.shipComplete;
         const [orderRow] = await tx.query<OrderRow>(
           `INSERT INTO orders (number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
            VALUES ('ORD-' || nextval('order_number_seq'), $1, $2, 'PLACED', $3, $4, $5, $6, $7, 1)
            RETURNING ${ORDER_COLUMNS}`,
-          [input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, input.shipComplete ?? false],
+          [input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, shipComplete],
           'insert_order',
         );
         const orderId = orderRow.id;
@@ -184,7 +195,7 @@ export class OrderService {
             method: input.method,
             destination,
             pickupLocationId,
-            shipComplete: input.shipComplete ?? rule.constraints.shipComplete,
+            shipComplete,
             lines: input.lines.map((l, i) => ({ orderLineId: lineIds[i], sku: l.sku, quantity: l.quantity })),
           },
         });
@@ -336,10 +347,11 @@ export async function releaseGroups(
   if (groupIds.length === 0) return;
   const lines = await tx.query<{ group_id: string; location_id: string; sku: string; quantity: number }>(
     `SELECT gl.group_id, g.location_id, gl.sku, gl.quantity FROM fulfillment_group_lines gl JOIN fulfillment_groups g ON g.id = gl.group_id
-      WHERE gl.group_id = ANY($1) ORDER BY g.location_id, gl.sku`,
+      WHERE gl.group_id = ANY($1) ORDER BY g.location_id, gl.sku COLLATE "C"`,
     [groupIds],
   );
   if (lines.length) {
+    await lockPositions(tx, lines.map((l) => l.location_id), lines.map((l) => l.sku));
     await tx.query(
       `UPDATE inventory_positions p SET reserved = p.reserved - v.q, updated_at = now()
          FROM (SELECT l, s, sum(q)::int AS q FROM unnest($1::uuid[], $2::text[], $3::int[]) AS x(l, s, q) GROUP BY l, s) v

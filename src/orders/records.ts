@@ -1,5 +1,5 @@
 /** Plain records of orders, lines, holds and events, and their row mappers. */
-import type { FulfillmentMethod } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import type { OrderStatusValue } from './status';
 
 export interface AddressData {

@@ -4,7 +4,7 @@
  * audit holds from the start). Deterministic: the same data on every machine.
  */
 import type { Database } from '../db/database';
-import { recordMovements } from '../inventory/inventory.service';
+import { recordMovements } from '../inventory/ledger';
 
 interface Site { code: string; name: string; type: 'WAREHOUSE' | 'STORE' | 'DARK_STORE'; lat: number; lng: number; capacity: number | null; priority: number }
 

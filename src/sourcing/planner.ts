@@ -10,7 +10,7 @@
  * step behind this same signature; `provenOptimal` stays false until then.
  */
 import { haversineKm, type GeoPoint } from '../common/geo';
-import type { FulfillmentMethod, LocationType } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import type { RuleRecord } from './rules';
 
 export interface PlanRequestLine {
@@ -101,7 +101,8 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
     else if (!c.active) reason = 'INACTIVE';
     else if (!c.methods.includes(request.method)) reason = 'METHOD';
     else if (rule.candidates.locationTypes.length > 0 && !rule.candidates.locationTypes.includes(c.type)) reason = 'METHOD';
-    else if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && km > rule.candidates.maxDistanceKm) reason = 'DISTANCE';
+    // A distance limit with an unknown destination cannot be honoured: nothing is within it.
+    else if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) reason = 'DISTANCE';
     else if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) reason = 'CAPACITY';
     else if (!request.lines.some((l) => availableAt(c, l.sku, useSafety) > 0)) reason = 'NO_STOCK';
     if (reason) excluded.push({ locationId: c.id, reason });

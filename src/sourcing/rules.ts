@@ -3,7 +3,7 @@
  * the rule that applies to an order (highest priority among the enabled rules whose match
  * fits; the default rule matches everything).
  */
-import type { FulfillmentMethod, LocationType } from '../common/types';
+import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 
 export type SourcingFallback = 'BACKORDER' | 'PARTIAL' | 'REJECT';
 

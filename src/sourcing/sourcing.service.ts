@@ -8,8 +8,8 @@
  */
 import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
-import type { FulfillmentMethod } from '../common/types';
-import { recordMovements } from '../inventory/inventory.service';
+import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
+import { byPosition, lockPositions, recordMovements } from '../inventory/ledger';
 import { planSourcing, type CandidateLocation, type Plan, type PlanRequest } from './planner';
 import { RULE_COLUMNS, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
 
@@ -100,9 +100,17 @@ export class SourcingService {
       try {
         plan = await tx.savepoint(async () => {
           if (locking) {
-            await tx.query('SELECT 1 FROM inventory_positions WHERE sku = ANY($1) ORDER BY location_id, sku FOR UPDATE', [skus]);
+            // Locations (for capacity), then positions: the lock order every path uses.
+            await tx.query(
+              `SELECT 1 FROM locations WHERE daily_capacity IS NOT NULL
+                  AND id IN (SELECT location_id FROM inventory_positions WHERE sku = ANY($1)) ORDER BY id FOR UPDATE`,
+              [skus],
+            );
+            await tx.query(`SELECT 1 FROM inventory_positions WHERE sku = ANY($1) ORDER BY location_id, sku COLLATE "C" FOR UPDATE`, [skus]);
           }
-          const p = planSourcing(request, await this.candidates(tx, skus), rule);
+          const candidates = await this.candidates(tx, skus);
+          const p = planSourcing(request, candidates, rule);
+          await this.claimCapacity(tx, p, candidates);
           await this.reserve(tx, p, rule.constraints.useSafetyStock);
           return p;
         });
@@ -113,11 +121,34 @@ export class SourcingService {
     return this.persist(tx, args.orderId, plan, request, rule, args.actor, args.now ?? new Date());
   }
 
+  /**
+   * Daily capacity under concurrency: locks the capacity-limited locations the plan uses
+   * and counts their groups again; a location that filled up meanwhile re-plans.
+   */
+  private async claimCapacity(tx: Tx, plan: Plan, candidates: CandidateLocation[]): Promise<void> {
+    const limited = new Map(candidates.filter((c) => c.dailyCapacity !== null).map((c) => [c.id, c.dailyCapacity!]));
+    const ids = plan.groups.map((g) => g.locationId).filter((id) => limited.has(id)).sort();
+    if (ids.length === 0) return;
+    await tx.query('SELECT 1 FROM locations WHERE id = ANY($1) ORDER BY id FOR UPDATE', [ids], 'lock_locations');
+    // A separate statement: its snapshot is taken after the locks, so it sees every group
+    // committed by the transactions it waited for.
+    const rows = await tx.query<{ id: string; n: number }>(
+      `SELECT location_id AS id, count(*)::int AS n FROM fulfillment_groups
+        WHERE location_id = ANY($1) AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+          AND status NOT IN ('CANCELLED', 'REJECTED')
+        GROUP BY location_id`,
+      [ids],
+      'count_groups_today',
+    );
+    if (rows.some((r) => r.n >= limited.get(r.id)!)) throw new ReservationLost();
+  }
+
   private async reserve(tx: Tx, plan: Plan, useSafetyStock: boolean): Promise<void> {
     const items = plan.groups
       .flatMap((g) => g.lines.map((l) => ({ l: g.locationId, s: l.sku, q: l.quantity })))
-      .sort((a, b) => (a.l + a.s < b.l + b.s ? -1 : 1));
+      .sort(byPosition);
     if (items.length === 0) return;
+    await lockPositions(tx, items.map((i) => i.l), items.map((i) => i.s));
     const rows = await tx.query(
       `UPDATE inventory_positions p SET reserved = p.reserved + v.q, updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::int[]) AS v(l, s, q)

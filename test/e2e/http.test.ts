@@ -7,7 +7,7 @@ import { start, type Running } from '../../src/main';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { TEST_SECRET } from '../helpers/app';
+import { createTestApp, TEST_SECRET, type TestApp } from '../helpers/app';
 
 let tdb: TestDatabase;
 let running: Running;
@@ -113,4 +113,25 @@ it('masks unexpected errors in production: no message, stack or SQL', async () =
   } finally {
     await tdb.db.query('ALTER TABLE locations_gone RENAME TO locations');
   }
+});
+
+describe('ROUTER_SECRET', () => {
+  let t: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    t = await createTestApp({ routerSecrets: ['current-secret', 'next-secret'] });
+    url = await t.app.listen(0, '127.0.0.1');
+  });
+  afterAll(() => t.close());
+
+  const call = (headers: Record<string, string>) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
+
+  it('refuses requests without a matching secret, accepts either of two', async () => {
+    expect((await call({})).status).toBe(401);
+    expect((await call({ 'x-router-secret': 'wrong' })).status).toBe(401);
+    expect((await call({ 'x-router-secret': 'current-secrét' })).status).toBe(401); // same length, non-ASCII
+    expect((await call({ 'x-router-secret': 'current-secret' })).status).toBe(200);
+    expect((await call({ 'x-router-secret': 'next-secret' })).status).toBe(200);
+  });
 });

@@ -2,10 +2,11 @@
  * The authorization matrix: each role against each operation, plus the ways a customer
  * might reach another customer's order (order, orderByNumber, orders, _entities).
  */
-import { createTestApp, type As, type TestApp } from '../helpers/app';
+import { createTestApp, TEST_SECRET, type As, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { createContext } from '../../src/context';
 import { TokenVerifier } from '../../src/auth/tokens';
+import { SignJWT } from 'jose';
 import {
   AdjustInventoryDocument, AdvanceFulfillmentDocument, AvailabilityDocument, CancelOrderDocument, EntitiesDocument, GetOrderByNumberDocument,
   GetOrderDocument, InventoryPositionsDocument, ListOrdersDocument, LocationsDocument, PlaceOrderDocument, ServiceSdlDocument,
@@ -100,6 +101,15 @@ describe('a customer reaching orders', () => {
     expect(codeOf(await t.exec(ListOrdersDocument, { filter: { customerId: 'cust-7' } }, other))).toBe('FORBIDDEN');
   });
 
+  it('does not see sourcing rules, through the plan or _entities', async () => {
+    const own = await t.ok(GetOrderDocument, { id: orderOf7.id }, ROLES.CUSTOMER);
+    const ruleId = own.order!.fulfillmentPlan!.explanation.ruleId;
+    expect(own.order!.fulfillmentPlan!.rule).toBeNull();
+    expect((await t.ok(EntitiesDocument, { representations: [{ __typename: 'SourcingRule', id: ruleId }] }, ROLES.CUSTOMER))._entities).toEqual([null]);
+    expect((await t.ok(EntitiesDocument, { representations: [{ __typename: 'SourcingRule', id: ruleId }] }, ROLES.AGENT))._entities[0]).toMatchObject({ id: ruleId });
+    expect((await t.ok(GetOrderDocument, { id: orderOf7.id }, ROLES.AGENT)).order!.fulfillmentPlan!.rule!.id).toBe(ruleId);
+  });
+
   it('gets null for another customer’s order, plan and group through _entities', async () => {
     const reps = [
       { __typename: 'Order', id: orderOf7.id },
@@ -142,6 +152,8 @@ describe('tokens', () => {
     expect(await raw(`Bearer ${await t.verifier.sign({ sub: 'x', role: 'ADMIN' }, '-1h')}`)).toBe('UNAUTHENTICATED');
     expect(await raw(`Bearer ${await t.verifier.sign({ sub: 'x', role: 'NOBODY' as never })}`)).toBe('UNAUTHENTICATED');
     expect(await raw(`Bearer ${await t.verifier.sign({ sub: 'x', role: 'STORE' })}`)).toBe('UNAUTHENTICATED');
+    const noExp = await new SignJWT({ role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode(TEST_SECRET));
+    expect(await raw(`Bearer ${noExp}`)).toBe('UNAUTHENTICATED');
     expect(await raw(`Bearer ${await t.verifier.sign({ sub: 'x', role: 'ADMIN' })}`)).toBe('OK');
   });
 });

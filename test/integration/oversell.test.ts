@@ -29,3 +29,20 @@ it('50 concurrent orders for 20 units over 4 locations allocate exactly 20 and n
   expect(positions.every((p) => p.reserved === p.on_hand)).toBe(true);
   expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
 });
+
+it('never books a location past its daily capacity, even when orders race for it', async () => {
+  const small = await makeLocation(t, { lat: 40.75, lng: -73.99, dailyCapacity: 3 });
+  const big = await makeLocation(t, { lat: 41.9, lng: -87.6 });
+  await stock(t, [
+    { locationId: small.id, sku: 'CAP-1', onHand: 100 },
+    { locationId: big.id, sku: 'CAP-1', onHand: 100 },
+  ]);
+  const results = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      t.ok(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'CAP-1', quantity: 1, unitPrice: '1' }] }), key: `cap-${i}` }, { role: 'SERVICE' }),
+    ),
+  );
+  const at = results.map((r) => r.placeOrder.order!.fulfillmentPlan!.groups[0].location.id);
+  expect(at.filter((id) => id === small.id)).toHaveLength(3);
+  expect(at.filter((id) => id === big.id)).toHaveLength(9);
+});

@@ -105,6 +105,8 @@ describe('placeOrder', () => {
       ['a malformed SKU', { lines: [{ sku: 'bad sku!', quantity: 1, unitPrice: '1' }] }, ['input', 'lines', '0', 'sku']],
       ['an unknown currency', { currencyCode: 'XYZ' }, ['input', 'currencyCode']],
       ['a negative price', { lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: '-1.00' }] }, ['input', 'lines', '0', 'unitPrice']],
+      ['a pickup location on a SHIP order', { pickupLocationId: '00000000-0000-4000-8000-000000000000' }, ['input', 'pickupLocationId']],
+      ['a price beyond the column', { lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: '99999999999' }] }, ['input', 'lines', '0', 'unitPrice']],
       ['coordinates out of range', { shippingAddress: { line1: 'x', city: 'y', postalCode: '1', countryCode: 'US', geo: { lat: 95, lng: 0 } } }, ['input', 'shippingAddress', 'geo']],
     ];
     it.each(cases)('%s', async (_name, overrides, field) => {

@@ -85,6 +85,13 @@ describe('planSourcing', () => {
     expect(plan.groups.map((g) => g.locationId)).toEqual(['ok']);
   });
 
+  it('cannot honour a distance limit without a destination: every candidate is too far', () => {
+    const r = rule({ candidates: { locationTypes: [], maxDistanceKm: 15, excludeLocationIds: [] } });
+    const plan = planSourcing(req([['A', 1]], { destination: null }), [loc({ A: 5 }, { id: 'x' })], r);
+    expect(plan.groups).toEqual([]);
+    expect(plan.excluded).toEqual([{ locationId: 'x', reason: 'DISTANCE' }]);
+  });
+
   it('respects safety stock unless the rule allows using it', () => {
     const l = loc({}, {});
     l.stock.set('A', { onHand: 5, reserved: 1, safetyStock: 2 });

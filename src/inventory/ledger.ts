@@ -1,0 +1,60 @@
+/**
+ * The inventory ledger and position locking: every change to a position's on-hand or
+ * reserved count appends an inventory_movements row in the same transaction, and every
+ * multi-position change locks its positions in one fixed order first.
+ */
+import type { Queryable, Tx } from '../db/database';
+
+/** Position order for locks: location id, then SKU by code point (COLLATE "C" in SQL). */
+export function byPosition(a: { l: string; s: string }, b: { l: string; s: string }): number {
+  return a.l < b.l ? -1 : a.l > b.l ? 1 : a.s < b.s ? -1 : a.s > b.s ? 1 : 0;
+}
+
+/**
+ * Locks positions in one fixed order (location, then SKU in byte order) before a
+ * multi-row UPDATE, whose own row order PostgreSQL does not promise; two transactions
+ * touching the same positions then queue instead of deadlocking.
+ */
+export async function lockPositions(tx: Tx, locationIds: string[], skus: string[]): Promise<void> {
+  await tx.query(
+    `SELECT 1 FROM inventory_positions p JOIN unnest($1::uuid[], $2::text[]) AS v(l, s) ON p.location_id = v.l AND p.sku = v.s
+      ORDER BY p.location_id, p.sku COLLATE "C" FOR UPDATE OF p`,
+    [locationIds, skus],
+    'lock_positions',
+  );
+}
+
+export type MovementKind = 'RECEIPT' | 'ADJUSTMENT' | 'SYNC' | 'RESERVATION' | 'RELEASE' | 'SHIPMENT' | 'RETURN';
+
+export interface Movement {
+  locationId: string;
+  sku: string;
+  kind: MovementKind;
+  onHandDelta: number;
+  reservedDelta: number;
+  orderId?: string | null;
+  groupId?: string | null;
+}
+
+/** Appends ledger rows in one statement; call it in the transaction that changed the positions. */
+export async function recordMovements(tx: Queryable, moves: Movement[], meta: { actor: string; reason?: string | null }): Promise<void> {
+  if (moves.length === 0) return;
+  await tx.query(
+    `INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, reason, actor)
+     SELECT l, s, k, oh, rs, o, g, $8, $9
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[]) AS v(l, s, k, oh, rs, o, g)`,
+    [
+      moves.map((m) => m.locationId),
+      moves.map((m) => m.sku),
+      moves.map((m) => m.kind),
+      moves.map((m) => m.onHandDelta),
+      moves.map((m) => m.reservedDelta),
+      moves.map((m) => m.orderId ?? null),
+      moves.map((m) => m.groupId ?? null),
+      meta.reason ?? null,
+      meta.actor,
+    ],
+    'record_movements',
+  );
+}
+
