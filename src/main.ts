@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     try {
       await running.stop();
+      log.info('stopped');
       process.exit(0);
     } catch (err) {
       log.error('shutdown failed', { error: (err as Error).message });

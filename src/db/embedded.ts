@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import crypto from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 
@@ -85,6 +86,12 @@ export async function startEmbeddedPostgres(opts: {
   }
   return {
     url: `${base}/${DATABASE}`,
-    stop: () => server.stop(),
+    // Ctrl-C in a terminal signals the whole process group, PostgreSQL included: it may have
+    // exited already, and the package's stop() would then wait for an exit that never comes.
+    stop: async () => {
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await Promise.race([server.stop(), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+    },
   };
 }
