@@ -33,19 +33,3 @@ export function requireRole(p: Principal | null, ...roles: Role[]): Principal {
 export function canReadRules(p: Principal): boolean {
   return p.role === 'ADMIN' || p.role === 'AGENT' || p.role === 'SERVICE';
 }
-
-/** Whether the principal may read an order of this customer that touches these locations. */
-export function canReadOrder(p: Principal, order: { customerId: string }, orderLocationIds: () => string[]): boolean {
-  switch (p.role) {
-    case 'ADMIN':
-    case 'AGENT':
-    case 'SERVICE':
-      return true;
-    case 'CUSTOMER':
-      return order.customerId === p.sub;
-    case 'STORE': {
-      const mine = new Set(p.locationIds);
-      return orderLocationIds().some((id) => mine.has(id));
-    }
-  }
-}
