@@ -77,11 +77,12 @@ describe('setInventory and adjustInventory', () => {
   it('keeps the ledger exact under concurrent syncs, adjustments and orders', async () => {
     const l = await makeLocation(t, { lat: 40.75, lng: -73.99 });
     await t.ok(SetInventoryDocument, { input: [{ locationId: l.id, sku: 'C1', onHand: 100 }] }, SERVICE);
-    await Promise.all([
+    const results = await Promise.all([
       ...Array.from({ length: 10 }, (_, i) => t.exec(AdjustInventoryDocument, { locationId: l.id, sku: 'C1', delta: i % 2 ? 3 : -1, reason: 'race' }, SERVICE)),
       ...Array.from({ length: 10 }, (_, i) => t.exec(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'C1', quantity: 2, unitPrice: '1' }] }), key: `c1-${i}` }, SERVICE)),
       ...Array.from({ length: 5 }, (_, i) => t.exec(SetInventoryDocument, { input: [{ locationId: l.id, sku: 'C1', onHand: 80 + i }] }, SERVICE)),
     ]);
+    expect(results.flatMap((r) => r.errors ?? [])).toEqual([]); // no deadlock or other failure surfaced
     expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../helpers/app';
 import { inventoryInvariants, makeLocation, orderInput, stock } from '../helpers/fixtures';
-import { PlaceOrderDocument } from '../generated/graphql';
+import { AdvanceFulfillmentDocument, CancelOrderDocument, PlaceOrderDocument } from '../generated/graphql';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -45,4 +45,36 @@ it('never books a location past its daily capacity, even when orders race for it
   const at = results.map((r) => r.placeOrder.order!.fulfillmentPlan!.groups[0].location.id);
   expect(at.filter((id) => id === small.id)).toHaveLength(3);
   expect(at.filter((id) => id === big.id)).toHaveLength(9);
+});
+
+it('keeps the ledger exact, without deadlocks, while placements, cancellations and shipments race', async () => {
+  const [l1, l2] = await Promise.all([makeLocation(t, { lat: 40.7, lng: -74 }), makeLocation(t, { lat: 40.8, lng: -74.1 })]);
+  await stock(t, [l1, l2].flatMap((l) => ['MX-A', 'MX-B', 'MX-C'].map((sku) => ({ locationId: l.id, sku, onHand: 40 }))));
+  const skus = ['MX-A', 'MX-B', 'MX-C'];
+  const first = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      t.ok(PlaceOrderDocument, { input: orderInput({ lines: (i % 2 ? [...skus].reverse() : skus).map((sku) => ({ sku, quantity: 2, unitPrice: '1' })) }), key: `mx-${i}` }, { role: 'SERVICE' }),
+    ),
+  );
+  const orders = first.map((r) => r.placeOrder.order!);
+  const ops: Promise<{ errors?: readonly unknown[] }>[] = [];
+  orders.forEach((o, i) => {
+    if (i % 3 === 0) ops.push(t.exec(CancelOrderDocument, { id: o.id, reason: 'race' }, { role: 'AGENT' }));
+    else {
+      const groupId = o.fulfillmentPlan!.groups[0].id;
+      ops.push((async () => {
+        for (const to of ['ACCEPTED', 'PICKING', 'PACKED', 'SHIPPED'] as const) {
+          const r = await t.exec(AdvanceFulfillmentDocument, { groupId, to }, { role: 'ADMIN' });
+          if (r.errors) return r;
+        }
+        return {};
+      })());
+    }
+  });
+  for (let i = 0; i < 12; i++) {
+    ops.push(t.exec(PlaceOrderDocument, { input: orderInput({ lines: (i % 2 ? skus : [...skus].reverse()).map((sku) => ({ sku, quantity: 1, unitPrice: '1' })) }), key: `mx2-${i}` }, { role: 'SERVICE' }));
+  }
+  const results = await Promise.all(ops);
+  expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
+  expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
 });
