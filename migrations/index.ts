@@ -1,4 +1,5 @@
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 import { Init1764100000000 } from './1764100000000-Init';
+import { Lifecycle1764200000000 } from './1764200000000-Lifecycle';
 
-export const migrations = [Init1764100000000];
+export const migrations = [Init1764100000000, Lifecycle1764200000000];

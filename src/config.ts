@@ -24,6 +24,8 @@ export interface Config {
   jwtAudience?: string;
   routerSecrets: string[];
   logLevel: LogLevel;
+  /** How often the background sweep runs (holds due, acceptance deadlines, backorders); 0 turns it off. */
+  sweepIntervalMs: number;
   /** Seed the demo network when the database is empty (default: only on the embedded database). */
   seedDemo: boolean;
 }
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtAudience: optional(env, 'JWT_AUDIENCE'),
     routerSecrets: (optional(env, 'ROUTER_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 30_000, 0, 86_400_000),
     seedDemo: seedRaw === undefined ? !databaseUrl : seedRaw === '1' || seedRaw === 'true',
   };
 }

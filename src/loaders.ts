@@ -8,7 +8,7 @@ import type { Queryable } from './db/database';
 import { isUuid } from './common/validate';
 import { LOCATION_COLUMNS, POSITION_COLUMNS, toLocation, toPosition, type LocationRecord, type LocationRow, type PositionRecord, type PositionRow } from './inventory/records';
 import {
-  LINE_COLUMNS, LINE_FROM, ORDER_COLUMNS, toEvent, toLine, toOrder,
+  EVENT_COLUMNS, LINE_COLUMNS, LINE_FROM, ORDER_COLUMNS, toEvent, toLine, toOrder,
   type EventRow, type HoldRecord, type LineRow, type OrderEventRecord, type OrderLineRecord, type OrderRecord, type OrderRow,
 } from './orders/records';
 import {
@@ -60,10 +60,11 @@ export function createLoaders(db: Queryable) {
       groupedBy(
         ids,
         await q<HoldRecord>(
-          `SELECT id, order_id AS "orderId", type, reason, created_at AS "createdAt", released_at AS "releasedAt"
+          `SELECT id, order_id AS "orderId", type, reason, created_at AS "createdAt", release_at AS "releaseAt",
+                  released_at AS "releasedAt", released_by AS "releasedBy"
              FROM order_holds WHERE order_id = ANY($1) ORDER BY created_at, id`,
           [uuids(ids)],
-          'load_holds',
+          'load_holds_v2',
         ),
         (h) => h.orderId,
       ),
@@ -71,14 +72,14 @@ export function createLoaders(db: Queryable) {
     events: new DataLoader<EventsKey, OrderEventRecord[], string>(
       async (keys) => {
         const rows = await q<EventRow & { k: number }>(
-          `SELECT k.ord::int AS k, e.id, e.order_id, e.sequence, e.type, e.status, e.fulfillment_group_id, e.location_id, e.at
+          `SELECT k.ord::int AS k, ${EVENT_COLUMNS}
              FROM unnest($1::uuid[], $2::int[], $3::int[]) WITH ORDINALITY AS k(order_id, after, first, ord)
              CROSS JOIN LATERAL (
                SELECT * FROM order_events e WHERE e.order_id = k.order_id AND e.sequence > k.after ORDER BY e.sequence LIMIT k.first
              ) e
             ORDER BY k.ord, e.sequence`,
           [keys.map((k) => k.orderId), keys.map((k) => k.after), keys.map((k) => k.first)],
-          'load_events',
+          'load_events_v2',
         );
         const out: OrderEventRecord[][] = keys.map(() => []);
         for (const r of rows) out[r.k - 1].push(toEvent(r));
@@ -93,7 +94,8 @@ export function createLoaders(db: Queryable) {
       byKey(ids, (await q<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM ${PLAN_FROM} WHERE p.id = ANY($1)`, [uuids(ids)], 'load_plans')).map(toPlan), (p) => p.id),
     ),
     groupsByPlan: new DataLoader<string, GroupRecord[]>(async (ids) =>
-      groupedBy(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.plan_id = ANY($1) ORDER BY g.plan_id, g.distance_km, g.id`, [uuids(ids)], 'load_plan_groups')).map(toGroup), (g) => g.planId),
+      groupedBy(ids, (await q<GroupRow & { member_of: string }>(`SELECT pg.plan_id AS member_of, ${GROUP_COLUMNS} FROM plan_groups pg JOIN ${GROUP_FROM} ON g.id = pg.group_id
+         WHERE pg.plan_id = ANY($1) ORDER BY pg.plan_id, g.created_at, g.distance_km, g.id`, [uuids(ids)], 'load_plan_groups')).map((r) => ({ ...toGroup(r), memberOf: r.member_of })), (g) => g.memberOf),
     ),
     groupsByOrder: new DataLoader<string, GroupRecord[]>(async (ids) =>
       groupedBy(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.order_id = ANY($1) ORDER BY g.order_id, g.created_at, g.distance_km, g.id`, [uuids(ids)], 'load_order_groups')).map(toGroup), (g) => g.orderId),
@@ -157,10 +159,34 @@ export function createLoaders(db: Queryable) {
       },
       { cacheKeyFn: (k) => `${k.locationId}|${k.skus === null ? '*' : JSON.stringify(k.skus)}` },
     ),
+    /** Per order: units shipped and delivered per line, and whether any group was shipped or accepted. */
+    progressByOrder: new DataLoader<string, OrderProgress>(async (ids) => {
+      const rows = await q<{ order_id: string; order_line_id: string; shipped: number; delivered: number; accepted: boolean }>(
+        `SELECT g.order_id, gl.order_line_id,
+                COALESCE(sum(gl.quantity) FILTER (WHERE g.status IN ('SHIPPED','READY_FOR_PICKUP','DELIVERED','PICKED_UP')), 0)::int AS shipped,
+                COALESCE(sum(gl.quantity) FILTER (WHERE g.status IN ('DELIVERED','PICKED_UP')), 0)::int AS delivered,
+                bool_or(g.status IN ('ACCEPTED','PICKING','PACKED')) AS accepted
+           FROM fulfillment_groups g JOIN fulfillment_group_lines gl ON gl.group_id = g.id
+          WHERE g.order_id = ANY($1) GROUP BY g.order_id, gl.order_line_id`,
+        [uuids(ids)],
+        'load_progress',
+      );
+      return groupedBy(ids, rows, (r) => r.order_id).map((rs) => ({
+        lines: new Map(rs.map((r) => [r.order_line_id, { shipped: r.shipped, delivered: r.delivered }])),
+        anyShipped: rs.some((r) => r.shipped > 0),
+        anyAccepted: rs.some((r) => r.accepted),
+      }));
+    }),
     rule: new DataLoader<string, RuleRecord | null>(async (ids) =>
       byKey(ids, (await q<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE id = ANY($1)`, [uuids(ids)], 'load_rules')).map(toRule), (r) => r.id),
     ),
   };
+}
+
+export interface OrderProgress {
+  lines: Map<string, { shipped: number; delivered: number }>;
+  anyShipped: boolean;
+  anyAccepted: boolean;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -61,14 +61,16 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     log.info('database ready', { migrationsApplied: applied.length, embedded: !!stopEmbedded });
     if (config.seedDemo && (await seedDemo(db))) log.info('seeded the demo network (28 locations, 200 SKUs)');
     const verifier = new TokenVerifier({ secret: jwtSecret(config, log), issuer: config.jwtIssuer, audience: config.jwtAudience });
-    const services = createServices(db);
+    const services = createServices(db, log);
     const app = await createApp({ config, schema: await buildOrdersSchema(), db, services, verifier, log });
     const url = await app.listen(config.port, config.host);
+    services.sweeper.start(config.sweepIntervalMs);
     return {
       url,
       databaseUrl,
       verifier,
       async stop() {
+        await services.sweeper.stop();
         await app.stop();
         await db.close();
         if (stopEmbedded) await stopEmbedded();

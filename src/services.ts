@@ -1,18 +1,30 @@
 /** The service layer, built once per process around one database. */
 import type { Database } from './db/database';
+import type { Logger } from './log';
 import { InventoryService } from './inventory/inventory.service';
 import { SourcingService } from './sourcing/sourcing.service';
 import { OrderService } from './orders/order.service';
+import { LifecycleService } from './orders/lifecycle.service';
 import { FulfillmentService } from './fulfillment/fulfillment.service';
+import { ResourcingService } from './fulfillment/resourcing.service';
+import { Sweeper } from './fulfillment/sweep';
+import { AuditService } from './inventory/audit.service';
 
-export function createServices(db: Database) {
+export function createServices(db: Database, log: Logger) {
   const sourcing = new SourcingService();
-  const orders = new OrderService(db, sourcing);
+  const resourcing = new ResourcingService(db, sourcing, log);
   return {
-    inventory: new InventoryService(db),
+    inventory: new InventoryService(db, {
+      stockArrived: (skus) => resourcing.sourceBackorders(skus),
+      shortage: (locationId, sku, onHand, actor) => resourcing.rerouteShortage(locationId, sku, onHand, actor),
+    }),
+    audit: new AuditService(db),
     sourcing,
-    orders,
-    fulfillment: new FulfillmentService(db, orders),
+    resourcing,
+    orders: new OrderService(db, sourcing),
+    lifecycle: new LifecycleService(db),
+    fulfillment: new FulfillmentService(db, resourcing),
+    sweeper: new Sweeper(db, resourcing, log),
   };
 }
 

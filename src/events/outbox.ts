@@ -18,33 +18,45 @@ export interface NewOrderEvent {
 
 /**
  * Appends events to an order whose row the caller holds locked, setting its status and
- * bumping its version once. Returns the new version and the last sequence written.
+ * bumping its version once. Each event records the status before and after it and who
+ * caused it. Returns the new version and the last sequence written.
  */
 export async function appendOrderEvents(
   tx: Queryable,
-  orderId: string,
+  order: { id: string; status: OrderStatusValue },
   status: OrderStatusValue,
   events: NewOrderEvent[],
+  actor: string,
 ): Promise<{ version: number; lastSequence: number }> {
   const [row] = await tx.query<{ version: number; last_sequence: number }>(
     `UPDATE orders SET status = $2, version = version + 1, last_sequence = last_sequence + $3, updated_at = now()
       WHERE id = $1 RETURNING version, last_sequence`,
-    [orderId, status, events.length],
+    [order.id, status, events.length],
     'bump_order',
   );
-  const first = row.last_sequence - events.length + 1;
-  await insertEvents(tx, orderId, first, events);
+  await insertEvents(tx, order.id, row.last_sequence - events.length + 1, events, actor, order.status);
   return { version: row.version, lastSequence: row.last_sequence };
 }
 
-/** Inserts events numbered from `firstSequence` and notifies listeners on commit. */
-export async function insertEvents(tx: Queryable, orderId: string, firstSequence: number, events: NewOrderEvent[]): Promise<void> {
+/**
+ * Inserts events numbered from `firstSequence` and notifies listeners on commit. Event k's
+ * previous status is event k-1's status; the first one's is `previous`.
+ */
+export async function insertEvents(
+  tx: Queryable,
+  orderId: string,
+  firstSequence: number,
+  events: NewOrderEvent[],
+  actor: string,
+  previous: OrderStatusValue | null,
+): Promise<void> {
   if (events.length === 0) return;
+  const before = events.map((_, i) => (i === 0 ? previous : events[i - 1].status));
   await tx.query(
     `WITH ins AS (
-       INSERT INTO order_events (order_id, sequence, type, status, fulfillment_group_id, location_id, data)
-       SELECT $1, $2 + ord - 1, t, s, g, l, d
-         FROM unnest($3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::jsonb[]) WITH ORDINALITY AS v(t, s, g, l, d, ord)
+       INSERT INTO order_events (order_id, sequence, type, status, previous_status, fulfillment_group_id, location_id, data, actor)
+       SELECT $1, $2 + ord - 1, t, s, p, g, l, d, $9
+         FROM unnest($3::text[], $4::text[], $10::text[], $5::uuid[], $6::uuid[], $7::jsonb[]) WITH ORDINALITY AS v(t, s, p, g, l, d, ord)
        RETURNING sequence)
      SELECT pg_notify($8, json_build_object('orderId', $1::text, 'sequence', max(sequence))::text) FROM ins`,
     [
@@ -56,7 +68,14 @@ export async function insertEvents(tx: Queryable, orderId: string, firstSequence
       events.map((e) => e.locationId ?? null),
       events.map((e) => JSON.stringify(e.data ?? {})),
       ORDER_EVENTS_CHANNEL,
+      actor,
+      before,
     ],
-    'insert_events',
+    'insert_events_v2',
   );
+}
+
+/** How an actor is written in the timeline: "ROLE:sub", or "system:<job>". */
+export function actorOf(p: { role: string; sub: string }): string {
+  return `${p.role}:${p.sub}`;
 }

@@ -10,6 +10,12 @@ import { ExcludedCandidate, SourcingExplanation, SourcingRule } from '../sourcin
 import { FulfillmentGroup, FulfillmentPlan, FulfillmentStatus, PlanLine, TrackingInput } from './fulfillment.types';
 import type { GroupRecord, PlanRecord } from './records';
 import { nextStates } from './state-machine';
+import type { GroupResult } from './fulfillment.service';
+import type { Result } from '../common/errors';
+
+function groupPayload(r: Result<GroupResult>) {
+  return r.ok ? { fulfillmentGroup: r.value.group, order: r.value.order, userErrors: [] } : { fulfillmentGroup: null, order: null, userErrors: r.errors };
+}
 
 @Resolver(() => FulfillmentPlan)
 export class FulfillmentPlanResolver {
@@ -74,10 +80,15 @@ export class FulfillmentGroupResolver {
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
   ) {
     const p = requireRole(ctx.principal, 'STORE');
-    const r = await ctx.services.fulfillment.advance(p, { groupId: groupId.toLowerCase(), to, tracking, expectedVersion });
-    return r.ok
-      ? { fulfillmentGroup: r.value.group, order: r.value.order, userErrors: [] }
-      : { fulfillmentGroup: null, order: null, userErrors: r.errors };
+    return groupPayload(await ctx.services.fulfillment.advance(p, { groupId: groupId.toLowerCase(), to, tracking, expectedVersion }));
+  }
+
+  @Mutation(() => FulfillmentGroupPayload, {
+    description: "The location declines the group (until PACKED): its reservation is released and its lines are re-sourced at once elsewhere, or backordered.",
+  })
+  async rejectFulfillment(@Arg('groupId', () => ID) groupId: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
+    const p = requireRole(ctx.principal, 'STORE');
+    return groupPayload(await ctx.services.fulfillment.reject(p, groupId.toLowerCase(), reason));
   }
 
   @FieldResolver(() => Location)

@@ -9,7 +9,7 @@ import { FulfillmentMethod, GeoPointInput, LocationType } from '../common/types'
 import { MAX_QUERY_SKUS } from './inventory.service';
 import type { LocationRecord, PositionRecord } from './records';
 import {
-  Availability, InventoryInput, InventoryPayload, InventoryPosition, Location, LocationInput, LocationPayload,
+  Availability, InventoryAudit, InventoryInput, InventoryPayload, InventoryPosition, Location, LocationInput, LocationPayload,
 } from './inventory.types';
 
 function checkSkus(skus: string[], arg = 'skus'): string[] {
@@ -110,6 +110,12 @@ export class InventoryPositionResolver {
     }
     const r = await ctx.services.inventory.adjustInventory({ locationId, sku, delta, reason }, p.sub);
     return positionsPayload(r.ok ? { ok: true, value: [r.value] } : r);
+  }
+
+  @Query(() => InventoryAudit, { description: 'Recomputes positions from the ledger and the open allocations and reports every drift.' })
+  inventoryAudit(@Ctx() ctx: Context, @Arg('locationIds', () => [ID], { nullable: true }) locationIds?: string[]) {
+    requireRole(ctx.principal, 'AGENT', 'SERVICE');
+    return ctx.services.audit.audit(checkIds(locationIds, 'locationIds'));
   }
 
   @FieldResolver(() => Location)

@@ -25,6 +25,13 @@ export const MAX_SYNC_ENTRIES = 1000;
 export const MAX_QUERY_SKUS = 500;
 const MAX_ON_HAND = 10_000_000;
 
+export interface StockHooks {
+  /** Stock of these SKUs rose: source backorders waiting for them. */
+  stockArrived(skus: string[]): Promise<unknown>;
+  /** A count below the reserved quantity: re-source allocations until it fits. */
+  shortage(locationId: string, sku: string, onHand: number, actor: string): Promise<void>;
+}
+
 export interface LocationInputData {
   id?: string | null;
   code: string;
@@ -64,7 +71,11 @@ export interface AvailabilityRecord {
 }
 
 export class InventoryService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Re-sourcing hooks: backorders when stock arrives, re-routing when a count falls short. */
+    private readonly stock: StockHooks,
+  ) {}
 
   async locations(filter: { type?: LocationType | null; active?: boolean | null }): Promise<LocationRecord[]> {
     const rows = await this.db.query<LocationRow>(
@@ -129,8 +140,25 @@ export class InventoryService {
     return rows.map(toPosition);
   }
 
-  /** ERP/POS sync: absolute on-hand (and safety stock) counts, all or nothing. */
+  /**
+   * ERP/POS sync: absolute on-hand (and safety stock) counts, applied all or none. A count
+   * below what open orders reserve there first re-sources those allocations elsewhere (each
+   * order in its own transaction); stock that rises sources waiting backorders, oldest first.
+   */
   async setInventory(entries: InventoryInputData[], actor: string): Promise<Result<PositionRecord[]>> {
+    const errors = this.checkSync(entries);
+    if (errors.length) return fail(...errors);
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.applySync(entries, actor, attempt >= 3);
+      if (r.kind === 'done') {
+        await this.stock.stockArrived(r.raised);
+        return r.result;
+      }
+      for (const p of r.short) await this.stock.shortage(p.locationId, p.sku, p.onHand, actor);
+    }
+  }
+
+  private checkSync(entries: InventoryInputData[]): UserError[] {
     const errors: UserError[] = [];
     if (entries.length === 0) errors.push(userError(UserErrorCode.VALIDATION, 'input must have at least one entry', ['input']));
     if (entries.length > MAX_SYNC_ENTRIES) {
@@ -146,8 +174,16 @@ export class InventoryService {
       if (seen.has(key)) errors.push(userError(UserErrorCode.VALIDATION, `Position ${e.sku} at ${e.locationId} appears twice`, ['input', i]));
       seen.add(key);
     });
-    if (errors.length) return fail(...errors);
+    return errors;
+  }
 
+  /** One attempt: 'short' names positions to re-route first, unless `final`, where shortage is an error. */
+  private async applySync(
+    entries: InventoryInputData[],
+    actor: string,
+    final: boolean,
+  ): Promise<{ kind: 'done'; result: Result<PositionRecord[]>; raised: string[] } | { kind: 'short'; short: { locationId: string; sku: string; onHand: number }[] }> {
+    const done = (result: Result<PositionRecord[]>, raised: string[] = []) => ({ kind: 'done' as const, result, raised });
     return this.db.transaction(async (tx) => {
       const locationIds = [...new Set(entries.map((e) => e.locationId.toLowerCase()))];
       const known = await tx.query<{ id: string }>('SELECT id FROM locations WHERE id = ANY($1)', [locationIds]);
@@ -155,7 +191,7 @@ export class InventoryService {
       const missing = entries
         .map((e, i) => (knownIds.has(e.locationId.toLowerCase()) ? null : userError(UserErrorCode.NOT_FOUND, `No location ${e.locationId}`, ['input', i, 'locationId'])))
         .filter((e): e is UserError => e !== null);
-      if (missing.length) return fail<PositionRecord[]>(...missing);
+      if (missing.length) return done(fail(...missing));
 
       const sorted = entries
         .map((e, i) => ({ ...e, locationId: e.locationId.toLowerCase(), index: i }))
@@ -176,8 +212,11 @@ export class InventoryService {
         [locs, skus],
       );
       const byKey = new Map(current.map((r) => [`${r.location_id}|${r.sku}`, r]));
-      const short = sorted
-        .filter((e) => e.onHand < byKey.get(`${e.locationId}|${e.sku}`)!.reserved)
+      const shortEntries = sorted.filter((e) => e.onHand < byKey.get(`${e.locationId}|${e.sku}`)!.reserved);
+      if (shortEntries.length && !final) {
+        return { kind: 'short' as const, short: shortEntries.map((e) => ({ locationId: e.locationId, sku: e.sku, onHand: e.onHand })) };
+      }
+      const short = shortEntries
         .map((e) => {
           const reserved = byKey.get(`${e.locationId}|${e.sku}`)!.reserved;
           return userError(
@@ -186,7 +225,7 @@ export class InventoryService {
             ['input', e.index, 'onHand'],
           );
         });
-      if (short.length) return fail<PositionRecord[]>(...short);
+      if (short.length) return done(fail(...short));
 
       const rows = await tx.query<PositionRow>(
         `UPDATE inventory_positions p
@@ -205,7 +244,10 @@ export class InventoryService {
         { actor, reason: 'inventory sync' },
       );
       const out = new Map(rows.map((r) => [`${r.location_id}|${r.sku}`, toPosition(r)]));
-      return ok(entries.map((e) => out.get(`${e.locationId.toLowerCase()}|${e.sku}`)!));
+      return done(
+        ok(entries.map((e) => out.get(`${e.locationId.toLowerCase()}|${e.sku}`)!)),
+        [...new Set(moves.filter((m) => m.delta > 0).map((m) => m.e.sku))],
+      );
     });
   }
 
@@ -222,7 +264,7 @@ export class InventoryService {
     ];
     if (errors.length) return fail(...errors);
     const locationId = args.locationId.toLowerCase();
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const loc = await tx.query('SELECT 1 FROM locations WHERE id = $1', [locationId]);
       if (loc.length === 0) return fail<PositionRecord>(userError(UserErrorCode.NOT_FOUND, `No location ${args.locationId}`, ['locationId']));
       if (args.delta > 0) {
@@ -253,6 +295,8 @@ export class InventoryService {
       });
       return ok(toPosition(row));
     });
+    if (result.ok && args.delta > 0) await this.stock.stockArrived([args.sku]);
+    return result;
   }
 
   /** Available-to-promise per SKU over active locations, nearest first when `near` is given. */

@@ -69,6 +69,25 @@ export class InventoryInput {
   @Field(() => Int, { nullable: true }) safetyStock?: number | null;
 }
 
+@ObjectType({ description: 'A position whose stored numbers disagree with the ledger or the open allocations.' })
+export class InventoryDrift {
+  @Field(() => ID) locationId!: string;
+  @Field() sku!: string;
+  @Field(() => Int) onHand!: number;
+  @Field(() => Int) reserved!: number;
+  @Field(() => Int, { description: 'Sum of the on-hand movements.' }) ledgerOnHand!: number;
+  @Field(() => Int, { description: 'Sum of the reserved movements.' }) ledgerReserved!: number;
+  @Field(() => Int, { description: 'Units held by open fulfillment groups.' }) openAllocations!: number;
+  @Field(() => [String]) problems!: string[];
+}
+
+@ObjectType()
+export class InventoryAudit {
+  @Field({ description: 'true when no position drifts.' }) ok!: boolean;
+  @Field(() => Int) checkedPositions!: number;
+  @Field(() => [InventoryDrift]) drifts!: InventoryDrift[];
+}
+
 @ObjectType()
 export class LocationPayload {
   @Field(() => Location, { nullable: true }) location!: Location | null;

@@ -13,7 +13,7 @@ import { MAX_PAGE, decodeCursor, type OrderFilterData } from './order.service';
 import type { OrderEventRecord, OrderLineRecord, OrderRecord } from './records';
 import { visibleOrder } from './access';
 import {
-  Order, OrderConnection, OrderEvent, OrderFilter, OrderHold, OrderLine, OrderPayload, PlaceOrderInput, PlaceOrderPayload,
+  HoldType, LineQuantityInput, Order, OrderConnection, OrderEvent, OrderFilter, OrderHold, OrderLine, OrderPayload, PlaceOrderInput, PlaceOrderPayload,
 } from './order.types';
 
 export function pageSize(first: number | null | undefined, fallback: number, arg = 'first'): number {
@@ -83,7 +83,61 @@ export class OrderResolver {
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
   ) {
     const p = requireRole(ctx.principal, 'CUSTOMER', 'AGENT', 'SERVICE');
-    return payload(await ctx.services.orders.cancelOrder(p, id.toLowerCase(), reason, expectedVersion));
+    return payload(await ctx.services.lifecycle.cancelOrder(p, id.toLowerCase(), reason, expectedVersion));
+  }
+
+  @Mutation(() => OrderPayload, { description: 'Cancels quantities of lines that have not shipped, releasing exactly their reservations.' })
+  async cancelOrderLines(
+    @Arg('id', () => ID) id: string,
+    @Arg('lines', () => [LineQuantityInput]) lines: LineQuantityInput[],
+    @Arg('reason') reason: string,
+    @Ctx() ctx: Context,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
+  ) {
+    const p = requireRole(ctx.principal, 'CUSTOMER', 'AGENT', 'SERVICE');
+    return payload(await ctx.services.lifecycle.cancelOrderLines(p, id.toLowerCase(), lines, reason, expectedVersion));
+  }
+
+  @Mutation(() => OrderPayload, { description: 'Places a hold: the order is ON_HOLD and none of its groups advances until every hold is released.' })
+  async holdOrder(@Arg('id', () => ID) id: string, @Arg('type', () => HoldType) type: HoldType, @Arg('reason') reason: string, @Ctx() ctx: Context) {
+    const p = requireRole(ctx.principal, 'AGENT');
+    return payload(await ctx.services.lifecycle.holdOrder(p, id.toLowerCase(), type, reason));
+  }
+
+  @Mutation(() => OrderPayload, { description: 'Releases one hold; with the last one the order returns to the status its groups imply.' })
+  async releaseOrderHold(@Arg('id', () => ID) id: string, @Arg('holdId', () => ID) holdId: string, @Ctx() ctx: Context) {
+    const p = requireRole(ctx.principal, 'AGENT');
+    return payload(await ctx.services.lifecycle.releaseOrderHold(p, id.toLowerCase(), holdId.toLowerCase()));
+  }
+
+  @Mutation(() => OrderPayload, { description: 'Re-plans what is not accepted yet (and open groups at excluded locations): a new plan version.' })
+  async resourceOrder(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: Context,
+    @Arg('excludeLocationIds', () => [ID], { nullable: true }) excludeLocationIds?: string[],
+  ) {
+    const p = requireRole(ctx.principal, 'AGENT');
+    return payload(await ctx.services.resourcing.resourceOrder(p, id.toLowerCase(), excludeLocationIds ?? []));
+  }
+
+  @Mutation(() => OrderPayload, { description: 'Returns delivered or picked-up quantities; with restock the units go back on hand where they came from.' })
+  async returnOrderLines(
+    @Arg('id', () => ID) id: string,
+    @Arg('lines', () => [LineQuantityInput]) lines: LineQuantityInput[],
+    @Arg('restock') restock: boolean,
+    @Arg('reason') reason: string,
+    @Ctx() ctx: Context,
+  ) {
+    const p = requireRole(ctx.principal, 'AGENT');
+    return payload(await ctx.services.lifecycle.returnOrderLines(p, id.toLowerCase(), lines, restock, reason));
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether this principal may cancel the whole order now.' })
+  async canCancel(@Root() o: OrderRecord, @Ctx() ctx: Context): Promise<boolean> {
+    const p = ctx.principal;
+    if (!p || !['CUSTOMER', 'AGENT', 'SERVICE', 'ADMIN'].includes(p.role) || o.status === 'CANCELLED') return false;
+    const progress = await ctx.loaders.progressByOrder.load(o.id);
+    return !progress.anyShipped && !(p.role === 'CUSTOMER' && progress.anyAccepted);
   }
 
   @FieldResolver(() => Customer)
@@ -131,6 +185,18 @@ export class OrderResolver {
 
 @Resolver(() => OrderLine)
 export class OrderLineResolver {
+  @FieldResolver(() => Int, { description: 'Units that can still be cancelled: not shipped, not cancelled.' })
+  async cancellableQuantity(@Root() l: OrderLineRecord, @Ctx() ctx: Context): Promise<number> {
+    const p = (await ctx.loaders.progressByOrder.load(l.orderId)).lines.get(l.id);
+    return Math.max(0, l.quantity - l.cancelledQuantity - (p?.shipped ?? 0));
+  }
+
+  @FieldResolver(() => Int, { description: 'Units delivered or picked up and not returned yet.' })
+  async returnableQuantity(@Root() l: OrderLineRecord, @Ctx() ctx: Context): Promise<number> {
+    const p = (await ctx.loaders.progressByOrder.load(l.orderId)).lines.get(l.id);
+    return Math.max(0, (p?.delivered ?? 0) - l.returnedQuantity);
+  }
+
   @FieldResolver(() => Money)
   unitPrice(@Root() l: OrderLineRecord): Money {
     return money(fromUnits(toUnits(l.unitPrice)), l.currencyCode);

@@ -10,7 +10,7 @@ import { checkGeo, checkSku, checkText, isUuid } from '../common/validate';
 import { isCurrencyCode, toUnits } from '../common/money';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import type { Principal } from '../auth/principal';
-import { appendOrderEvents, insertEvents, type NewOrderEvent } from '../events/outbox';
+import { actorOf, insertEvents, type NewOrderEvent } from '../events/outbox';
 import { lockPositions, recordMovements } from '../inventory/ledger';
 import { toLocation, LOCATION_COLUMNS, type LocationRow } from '../inventory/records';
 import type { SourcingService } from '../sourcing/sourcing.service';
@@ -185,12 +185,13 @@ export class OrderService {
           [orderId, lineIds, input.lines.map((l) => l.sku), input.lines.map((l) => l.quantity), input.lines.map((l) => l.unitPrice)],
           'insert_lines',
         );
-        await insertEvents(tx, orderId, 1, [{ type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } }]);
+        const actor = actorOf(principal);
+        await insertEvents(tx, orderId, 1, [{ type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } }], actor, null);
 
         const outcome = await this.sourcing.planAndReserve(tx, {
           orderId,
           rule,
-          actor: principal.sub,
+          actor,
           request: {
             method: input.method,
             destination,
@@ -208,7 +209,15 @@ export class OrderService {
             }),
           );
         }
-        const status = deriveOrderStatus({ cancelled: false, returned: false, openHolds: 0, groups: outcome.groups.map(() => 'PENDING'), unallocatedUnits });
+        // The rule's remorse hold: no group advances until it releases itself (the sweep) or is released.
+        const remorse = rule.remorseHoldMinutes;
+        if (remorse) {
+          await tx.query(
+            `INSERT INTO order_holds (order_id, type, reason, release_at) VALUES ($1, 'REMORSE', $2, now() + make_interval(mins => $3))`,
+            [orderId, `remorse period of ${remorse} minutes`, remorse],
+          );
+        }
+        const status = deriveOrderStatus({ cancelled: false, returned: false, openHolds: remorse ? 1 : 0, groups: outcome.groups.map(() => 'PENDING'), unallocatedUnits });
         const sourcedEvent: NewOrderEvent = {
           type: status === 'BACKORDERED' ? 'ORDER_BACKORDERED' : 'ORDER_ALLOCATED',
           status,
@@ -220,7 +229,7 @@ export class OrderService {
           [orderId, status],
           'set_placed_status',
         );
-        await insertEvents(tx, orderId, 2, [sourcedEvent]);
+        await insertEvents(tx, orderId, 2, [sourcedEvent], actor, 'PLACED');
         await tx.query(`UPDATE idempotency_keys SET result_id = $4 WHERE principal = $1 AND operation = 'placeOrder' AND key = $2 AND request_hash = $3`, [
           principal.sub, idempotencyKey, hash, orderId,
         ]);
@@ -242,57 +251,6 @@ export class OrderService {
     }
     const [row] = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [prior.result_id]);
     return ok(toOrder(row));
-  }
-
-  /**
-   * Cancels the whole order while nothing has shipped: releases every open reservation,
-   * cancels the open groups and the lines. Cancelling a cancelled order changes nothing.
-   * A customer may cancel only until a location has accepted work.
-   */
-  async cancelOrder(principal: Principal, id: string, reason: string, expectedVersion?: number | null): Promise<Result<OrderRecord>> {
-    const reasonErrors = checkText(reason, ['reason'], 500);
-    if (reasonErrors.length) return fail(...reasonErrors);
-    if (!isUuid(id)) return fail(userError(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id']));
-    try {
-      return await this.db.transaction(async (tx) => {
-        const order = await this.lockOrder(tx, id);
-        if (!order || (principal.role === 'CUSTOMER' && order.customerId !== principal.sub)) {
-          throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id'])]);
-        }
-        if (expectedVersion != null && expectedVersion !== order.version) {
-          throw new UserErrorsAbort([userError(UserErrorCode.VERSION_CONFLICT, `The order is at version ${order.version}, not ${expectedVersion}`, ['expectedVersion'])]);
-        }
-        if (order.status === 'CANCELLED') return ok(order);
-        const groups = await tx.query<{ id: string; location_id: string; status: FulfillmentStatusValue }>(
-          `SELECT g.id, g.location_id, g.status FROM fulfillment_groups g JOIN fulfillment_plans p ON p.id = g.plan_id AND p.active
-            WHERE g.order_id = $1 ORDER BY g.id FOR UPDATE OF g`,
-          [id],
-        );
-        if (groups.some((g) => SHIPPED_STATES.has(g.status))) {
-          throw new UserErrorsAbort([userError(UserErrorCode.INVALID_TRANSITION, 'Part of this order has shipped; cancel the remaining lines instead', ['id'])]);
-        }
-        if (principal.role === 'CUSTOMER' && groups.some((g) => ACCEPTED_STATES.has(g.status))) {
-          throw new UserErrorsAbort([userError(UserErrorCode.INVALID_TRANSITION, 'A location is already preparing this order; contact customer service to cancel it', ['id'])]);
-        }
-        const open = groups.filter((g) => OPEN_STATES.has(g.status));
-        await releaseGroups(tx, id, open.map((g) => g.id), 'CANCELLED', principal.sub, `order cancelled: ${reason}`);
-        await tx.query('UPDATE order_lines SET cancelled_quantity = quantity - returned_quantity WHERE order_id = $1', [id]);
-        const events: NewOrderEvent[] = [
-          ...open.map((g) => ({ type: 'GROUP_CANCELLED', status: 'CANCELLED' as const, fulfillmentGroupId: g.id, locationId: g.location_id })),
-          { type: 'ORDER_CANCELLED', status: 'CANCELLED', data: { reason, by: principal.role } },
-        ];
-        await appendOrderEvents(tx, id, 'CANCELLED', events);
-        return ok((await this.lockOrder(tx, id))!);
-      });
-    } catch (err) {
-      if (err instanceof UserErrorsAbort) return fail(...err.errors);
-      throw err;
-    }
-  }
-
-  async lockOrder(tx: Tx, id: string): Promise<OrderRecord | null> {
-    const [row] = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [id], 'lock_order');
-    return row ? toOrder(row) : null;
   }
 
   /**
@@ -330,40 +288,4 @@ export class OrderService {
     const edges = page.map((r) => ({ cursor: encodeCursor(r.cursor_ts, r.id), node: toOrder(r) }));
     return { edges, hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null };
   }
-}
-
-/**
- * Ends open groups (CANCELLED or REJECTED): gives their reservations back to the positions
- * and writes RELEASE movements. Positions are updated in a fixed order to avoid deadlocks.
- */
-export async function releaseGroups(
-  tx: Tx,
-  orderId: string,
-  groupIds: string[],
-  to: 'CANCELLED' | 'REJECTED',
-  actor: string,
-  reason: string,
-): Promise<void> {
-  if (groupIds.length === 0) return;
-  const lines = await tx.query<{ group_id: string; location_id: string; sku: string; quantity: number }>(
-    `SELECT gl.group_id, g.location_id, gl.sku, gl.quantity FROM fulfillment_group_lines gl JOIN fulfillment_groups g ON g.id = gl.group_id
-      WHERE gl.group_id = ANY($1) ORDER BY g.location_id, gl.sku COLLATE "C"`,
-    [groupIds],
-  );
-  if (lines.length) {
-    await lockPositions(tx, lines.map((l) => l.location_id), lines.map((l) => l.sku));
-    await tx.query(
-      `UPDATE inventory_positions p SET reserved = p.reserved - v.q, updated_at = now()
-         FROM (SELECT l, s, sum(q)::int AS q FROM unnest($1::uuid[], $2::text[], $3::int[]) AS x(l, s, q) GROUP BY l, s) v
-        WHERE p.location_id = v.l AND p.sku = v.s`,
-      [lines.map((l) => l.location_id), lines.map((l) => l.sku), lines.map((l) => l.quantity)],
-      'release_positions',
-    );
-    await recordMovements(
-      tx,
-      lines.map((l) => ({ locationId: l.location_id, sku: l.sku, kind: 'RELEASE' as const, onHandDelta: 0, reservedDelta: -l.quantity, orderId, groupId: l.group_id })),
-      { actor, reason },
-    );
-  }
-  await tx.query(`UPDATE fulfillment_groups SET status = $2, version = version + 1, updated_at = now() WHERE id = ANY($1)`, [groupIds, to]);
 }

@@ -24,6 +24,8 @@ export enum HoldType {
   PAYMENT = 'PAYMENT',
   CUSTOMER_SERVICE = 'CUSTOMER_SERVICE',
   ADDRESS = 'ADDRESS',
+  /** Placed by a sourcing rule's remorse period; releases itself when the period ends. */
+  REMORSE = 'REMORSE',
 }
 registerEnumType(HoldType, { name: 'HoldType' });
 
@@ -59,7 +61,9 @@ export class OrderHold {
   @Field(() => HoldType) type!: HoldType;
   @Field() reason!: string;
   @Field(() => DateTimeScalar) createdAt!: Date;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the hold releases itself (remorse holds).' }) releaseAt!: Date | null;
   @Field(() => DateTimeScalar, { nullable: true }) releasedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Who released it: "ROLE:sub" or "system:sweep".' }) releasedBy!: string | null;
 }
 
 @ObjectType({ description: "One change in an order's life. Sequences count 1, 2, 3, ... per order with no gaps." })
@@ -68,9 +72,17 @@ export class OrderEvent {
   @Field(() => ID) orderId!: string;
   @Field({ description: 'e.g. ORDER_PLACED, ORDER_ALLOCATED, GROUP_SHIPPED, ORDER_CANCELLED.' }) type!: string;
   @Field(() => OrderStatus, { description: 'The order status after this event.' }) status!: OrderStatus;
+  @Field(() => OrderStatus, { nullable: true, description: 'The order status before it (null for the first event).' }) previousStatus!: OrderStatus | null;
+  @Field(() => String, { nullable: true, description: 'Who caused it: "ROLE:sub", or "system:<job>" for the sweep.' }) actor!: string | null;
   @Field(() => ID, { nullable: true }) fulfillmentGroupId!: string | null;
   @Field(() => DateTimeScalar) at!: Date;
   // order: field resolver
+}
+
+@InputType()
+export class LineQuantityInput {
+  @Field(() => ID) orderLineId!: string;
+  @Field(() => Int) quantity!: number;
 }
 
 @ObjectType()

@@ -92,7 +92,9 @@ export interface HoldRecord {
   type: string;
   reason: string;
   createdAt: Date;
+  releaseAt: Date | null;
   releasedAt: Date | null;
+  releasedBy: string | null;
 }
 
 export interface OrderEventRecord {
@@ -101,18 +103,25 @@ export interface OrderEventRecord {
   sequence: number;
   type: string;
   status: OrderStatusValue;
+  previousStatus: OrderStatusValue | null;
   fulfillmentGroupId: string | null;
   locationId: string | null;
+  actor: string | null;
+  data: Record<string, unknown>;
   at: Date;
 }
 
 export interface EventRow {
-  id: number; order_id: string; sequence: number; type: string; status: string; fulfillment_group_id: string | null; location_id: string | null; at: Date;
+  id: number; order_id: string; sequence: number; type: string; status: string; previous_status: string | null;
+  fulfillment_group_id: string | null; location_id: string | null; actor: string | null; data: Record<string, unknown>; at: Date;
 }
+
+export const EVENT_COLUMNS = 'e.id, e.order_id, e.sequence, e.type, e.status, e.previous_status, e.fulfillment_group_id, e.location_id, e.actor, e.data, e.at';
 
 export function toEvent(r: EventRow): OrderEventRecord {
   return {
     id: r.id, orderId: r.order_id, sequence: r.sequence, type: r.type, status: r.status as OrderStatusValue,
-    fulfillmentGroupId: r.fulfillment_group_id, locationId: r.location_id, at: r.at,
+    previousStatus: r.previous_status as OrderStatusValue | null, fulfillmentGroupId: r.fulfillment_group_id, locationId: r.location_id,
+    actor: r.actor, data: r.data, at: r.at,
   };
 }

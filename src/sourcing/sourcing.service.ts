@@ -90,7 +90,15 @@ export class SourcingService {
    */
   async planAndReserve(
     tx: Tx,
-    args: { orderId: string; request: PlanRequest; rule: RuleRecord; actor: string; now?: Date },
+    args: {
+      orderId: string;
+      request: PlanRequest;
+      rule: RuleRecord;
+      actor: string;
+      now?: Date;
+      /** Groups of the previous plan that the new plan keeps (re-sourcing). */
+      keepGroupIds?: string[];
+    },
   ): Promise<SourcingOutcome> {
     const { request, rule } = args;
     const skus = request.lines.map((l) => l.sku);
@@ -118,7 +126,7 @@ export class SourcingService {
         if (!(err instanceof ReservationLost) || locking) throw err;
       }
     }
-    return this.persist(tx, args.orderId, plan, request, rule, args.actor, args.now ?? new Date());
+    return this.persist(tx, args.orderId, plan, request, rule, args.actor, args.now ?? new Date(), args.keepGroupIds ?? []);
   }
 
   /**
@@ -161,7 +169,9 @@ export class SourcingService {
     if (rows.length !== items.length) throw new ReservationLost();
   }
 
-  private async persist(tx: Tx, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date): Promise<SourcingOutcome> {
+  private async persist(
+    tx: Tx, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date, keepGroupIds: string[],
+  ): Promise<SourcingOutcome> {
     const planId = crypto.randomUUID();
     await tx.query('UPDATE fulfillment_plans SET active = false WHERE order_id = $1 AND active', [orderId]);
     const explanation = {
@@ -182,14 +192,15 @@ export class SourcingService {
     const groups: SourcedGroup[] = plan.groups.map((g) => ({ id: crypto.randomUUID(), locationId: g.locationId, method: request.method, lines: g.lines }));
     if (groups.length) {
       await tx.query(
-        `INSERT INTO fulfillment_groups (id, plan_id, order_id, location_id, method, status, estimated_cost, distance_km, promised_by)
-         SELECT id, $2, $3, l, $4, 'PENDING', c, d, pb FROM unnest($1::uuid[], $5::uuid[], $6::numeric[], $7::float8[], $8::timestamptz[]) AS v(id, l, c, d, pb)`,
+        `INSERT INTO fulfillment_groups (id, plan_id, order_id, location_id, method, status, estimated_cost, distance_km, promised_by, accept_by)
+         SELECT id, $2, $3, l, $4, 'PENDING', c, d, pb, $9 FROM unnest($1::uuid[], $5::uuid[], $6::numeric[], $7::float8[], $8::timestamptz[]) AS v(id, l, c, d, pb)`,
         [
           groups.map((g) => g.id), planId, orderId, request.method, groups.map((g) => g.locationId),
           plan.groups.map((g) => Math.max(0, g.cost).toFixed(4)), plan.groups.map((g) => g.distanceKm),
           plan.groups.map((g) => promisedBy(request.method, g.distanceKm, now)),
+          rule.acceptanceDeadlineMinutes ? new Date(now.getTime() + rule.acceptanceDeadlineMinutes * 60_000) : null,
         ],
-        'insert_groups',
+        'insert_groups_v2',
       );
       const lines = groups.flatMap((g) => g.lines.map((l) => ({ g: g.id, ...l })));
       await tx.query(
@@ -205,6 +216,10 @@ export class SourcingService {
         ),
         { actor, reason: 'sourced' },
       );
+    }
+    const planGroupIds = [...keepGroupIds, ...groups.map((g) => g.id)];
+    if (planGroupIds.length) {
+      await tx.query('INSERT INTO plan_groups (plan_id, group_id) SELECT $1, unnest($2::uuid[])', [planId, planGroupIds], 'insert_plan_groups');
     }
     if (plan.unallocated.length) {
       await tx.query(

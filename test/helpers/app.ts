@@ -47,7 +47,7 @@ export interface TestApp {
 export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerSecrets?: string[]; poolSize?: number } = {}): Promise<TestApp> {
   const tdb = await createTestDatabase(opts.poolSize);
   const verifier = new TokenVerifier({ secret: TEST_SECRET });
-  const services = createServices(tdb.db);
+  const services = createServices(tdb.db, silentLogger);
   const app = await createApp({
     config: { nodeEnv: opts.nodeEnv ?? 'test', routerSecrets: opts.routerSecrets ?? [] },
     schema: await buildOrdersSchema(),

@@ -39,7 +39,7 @@ async function groupAt(status: (typeof FULFILLMENT_STATUSES)[number], method: 'S
   const path: FulfillmentStatus[] =
     method === 'SHIP' ? ['ACCEPTED', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED'] : ['ACCEPTED', 'PICKING', 'PACKED', 'READY_FOR_PICKUP', 'PICKED_UP'];
   if (status === 'CANCELLED') {
-    await t.services.orders.cancelOrder({ role: 'AGENT', sub: 'a', locationIds: [] }, order.id, 'test', null);
+    await t.services.lifecycle.cancelOrder({ role: 'AGENT', sub: 'a', locationIds: [] }, order.id, 'test', null);
     return group.id;
   }
   if (status === 'REJECTED') {

@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../helpers/app';
 import { inventoryInvariants, makeLocation, orderInput } from '../helpers/fixtures';
-import { AdjustInventoryDocument, PlaceOrderDocument, SetInventoryDocument, UpsertLocationDocument } from '../generated/graphql';
+import { AdjustInventoryDocument, GetOrderDocument, PlaceOrderDocument, SetInventoryDocument, UpsertLocationDocument } from '../generated/graphql';
 
 let t: TestApp;
 const ADMIN = { role: 'ADMIN' as const };
@@ -47,16 +47,24 @@ describe('setInventory and adjustInventory', () => {
     expect(on_hand).toBe(4);
   });
 
-  it('refuses to set or adjust on hand below what open orders reserve', async () => {
+  it('re-routes allocations when a count falls below what is reserved, and refuses such an adjustment', async () => {
     const l = await makeLocation(t, { lat: 40.75, lng: -73.99 });
-    await t.ok(SetInventoryDocument, { input: [{ locationId: l.id, sku: 'R1', onHand: 5 }] }, SERVICE);
-    await t.ok(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'R1', quantity: 3, unitPrice: '1' }] }), key: 'r1' }, SERVICE);
+    const other = await makeLocation(t, { lat: 41.9, lng: -87.6 });
+    await t.ok(SetInventoryDocument, { input: [{ locationId: l.id, sku: 'R1', onHand: 5 }, { locationId: other.id, sku: 'R1', onHand: 10 }] }, SERVICE);
+    const placed = await t.ok(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'R1', quantity: 3, unitPrice: '1' }] }), key: 'r1' }, SERVICE);
+    expect(placed.placeOrder.order!.fulfillmentPlan!.groups[0].location.id).toBe(l.id);
+
     const set = await t.ok(SetInventoryDocument, { input: [{ locationId: l.id, sku: 'R1', onHand: 2 }] }, SERVICE);
-    expect(set.setInventory.userErrors).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', '0', 'onHand'] })]);
-    const adj = await t.ok(AdjustInventoryDocument, { locationId: l.id, sku: 'R1', delta: -3, reason: 'damaged' }, SERVICE);
+    expect(set.setInventory.userErrors).toEqual([]);
+    expect(set.setInventory.positions[0]).toMatchObject({ onHand: 2, reserved: 0 });
+    const { order } = await t.ok(GetOrderDocument, { id: placed.placeOrder.order!.id }, SERVICE);
+    expect(order!.fulfillmentPlan!.version).toBe(2);
+    expect(order!.fulfillmentPlan!.groups.map((g) => [g.location.id, g.status, g.lines[0].quantity])).toEqual([[other.id, 'PENDING', 3]]);
+    expect(order!.events.map((e) => e.type)).toContain('GROUP_REROUTED');
+
+    await t.ok(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'R1', quantity: 2, unitPrice: '1' }] }), key: 'r2' }, SERVICE);
+    const adj = await t.ok(AdjustInventoryDocument, { locationId: l.id, sku: 'R1', delta: -1, reason: 'damaged' }, SERVICE);
     expect(adj.adjustInventory.userErrors).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['delta'] })]);
-    const ok = await t.ok(AdjustInventoryDocument, { locationId: l.id, sku: 'R1', delta: -2, reason: 'damaged' }, SERVICE);
-    expect(ok.adjustInventory.positions).toEqual([{ locationId: l.id, sku: 'R1', onHand: 3, reserved: 3, available: 0 }]);
     const up = await t.ok(AdjustInventoryDocument, { locationId: l.id, sku: 'NEW-1', delta: 7, reason: 'receipt' }, SERVICE);
     expect(up.adjustInventory.positions[0]).toMatchObject({ sku: 'NEW-1', onHand: 7 });
     const zero = await t.ok(AdjustInventoryDocument, { locationId: l.id, sku: 'R1', delta: 0, reason: 'x' }, SERVICE);
