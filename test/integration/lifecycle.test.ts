@@ -302,3 +302,22 @@ describe('eligibility', () => {
     expect(done.lines[0]).toMatchObject({ cancellableQuantity: 0, returnableQuantity: 2 });
   });
 });
+
+describe('races', () => {
+  it('cancel and ship of the same group at once: exactly one wins, stock stays exact', async () => {
+    for (let i = 0; i < 5; i++) {
+      const o = await place({ lines: [{ sku: 'L3', quantity: 1, unitPrice: '1' }] });
+      const g = o.fulfillmentPlan!.groups[0].id;
+      await walk(g, ['ACCEPTED', 'PICKING', 'PACKED']);
+      const [ship, cancel] = await Promise.all([
+        t.ok(AdvanceFulfillmentDocument, { groupId: g, to: 'SHIPPED' }, ADMIN),
+        t.ok(CancelOrderDocument, { id: o.id, reason: 'race' }, AGENT),
+      ]);
+      const shipped = ship.advanceFulfillment.userErrors.length === 0;
+      const cancelled = cancel.cancelOrder.userErrors.length === 0;
+      expect(shipped !== cancelled).toBe(true);
+      const { order } = await t.ok(GetOrderDocument, { id: o.id }, AGENT);
+      expect(order!.status).toBe(shipped ? 'FULFILLED' : 'CANCELLED');
+    }
+  });
+});
