@@ -1,5 +1,6 @@
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 import { Init1764100000000 } from './1764100000000-Init';
 import { Lifecycle1764200000000 } from './1764200000000-Lifecycle';
+import { Carts1764300000000 } from './1764300000000-Carts';
 
-export const migrations = [Init1764100000000, Lifecycle1764200000000];
+export const migrations = [Init1764100000000, Lifecycle1764200000000, Carts1764300000000];

@@ -14,6 +14,7 @@ import { OrderEventResolver, OrderLineResolver, OrderResolver } from './orders/o
 import { ExcludedCandidateResolver, FulfillmentGroupResolver, FulfillmentPlanResolver } from './fulfillment/fulfillment.resolver';
 import { InventoryPositionResolver, LocationResolver } from './inventory/inventory.resolver';
 import { SourcingRuleResolver } from './sourcing/sourcing.resolver';
+import { CartReservationLineResolver, CartReservationResolver } from './carts/cart.resolver';
 import { referenceResolvers } from './federation/references';
 import { validateMachine } from './fulfillment/state-machine';
 
@@ -29,7 +30,7 @@ export async function buildOrdersSchema(): Promise<GraphQLSchema> {
     resolvers: [
       OrderResolver, OrderLineResolver, OrderEventResolver,
       FulfillmentPlanResolver, FulfillmentGroupResolver, ExcludedCandidateResolver,
-      LocationResolver, InventoryPositionResolver, SourcingRuleResolver,
+      LocationResolver, InventoryPositionResolver, SourcingRuleResolver, CartReservationResolver, CartReservationLineResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,

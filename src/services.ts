@@ -9,10 +9,12 @@ import { FulfillmentService } from './fulfillment/fulfillment.service';
 import { ResourcingService } from './fulfillment/resourcing.service';
 import { Sweeper } from './fulfillment/sweep';
 import { AuditService } from './inventory/audit.service';
+import { CartService } from './carts/cart.service';
 
 export function createServices(db: Database, log: Logger) {
   const sourcing = new SourcingService();
   const resourcing = new ResourcingService(db, sourcing, log);
+  const carts = new CartService(db, sourcing);
   return {
     inventory: new InventoryService(db, {
       stockArrived: (skus) => resourcing.sourceBackorders(skus),
@@ -21,10 +23,11 @@ export function createServices(db: Database, log: Logger) {
     audit: new AuditService(db),
     sourcing,
     resourcing,
-    orders: new OrderService(db, sourcing),
+    carts,
+    orders: new OrderService(db, sourcing, carts),
     lifecycle: new LifecycleService(db),
     fulfillment: new FulfillmentService(db, resourcing),
-    sweeper: new Sweeper(db, resourcing, log),
+    sweeper: new Sweeper(db, resourcing, carts, log),
   };
 }
 

@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import { commitChange, loadState, lockOrder, type OrderState, type StateGroup } from '../orders/order-state';
 import type { OrderRecord } from '../orders/records';
 import { endGroups } from './groups';
+import { endCart } from '../carts/cart.service';
 import { ENDED_STATES, OPEN_STATES } from './state-machine';
 
 export interface ReplanOptions {
@@ -198,8 +199,9 @@ export class ResourcingService {
 
   /**
    * A count below what is reserved: re-sources the open groups holding this position,
-   * newest and least progressed first, until what stays reserved fits in `onHand`. Each
-   * order is its own transaction; the location is excluded from its re-plan.
+   * newest and least progressed first, until what stays reserved fits in `onHand`; then
+   * releases cart reservations there, newest first. Each order is its own transaction; the
+   * location is excluded from its re-plan.
    */
   async rerouteShortage(locationId: string, sku: string, onHand: number, actor: string): Promise<void> {
     for (let guard = 0; guard < 1000; guard++) {
@@ -211,7 +213,20 @@ export class ResourcingService {
           ORDER BY array_position(ARRAY['PENDING','ACCEPTED','PICKING','PACKED'], g.status), g.created_at DESC LIMIT 1`,
         [locationId, sku],
       );
-      if (!victim) return;
+      if (!victim) {
+        // No order holds it any more: what remains is cart reservations; release the newest.
+        const [cart] = await this.db.query<{ id: string }>(
+          `SELECT c.id FROM cart_reservations c JOIN cart_reservation_lines cl ON cl.reservation_id = c.id
+            WHERE cl.location_id = $1 AND cl.sku = $2 AND c.status = 'ACTIVE' ORDER BY c.created_at DESC LIMIT 1`,
+          [locationId, sku],
+        );
+        if (!cart) return;
+        await this.db.transaction(async (tx) => {
+          const [c] = await tx.query<{ status: string }>('SELECT status FROM cart_reservations WHERE id = $1 FOR UPDATE', [cart.id]);
+          if (c.status === 'ACTIVE') await endCart(tx, cart.id, 'RELEASED', actor, `stock count of ${sku} fell below what was reserved`);
+        });
+        continue;
+      }
       await this.db.transaction(async (tx) => {
         const order = (await lockOrder(tx, victim.order_id))!;
         const state = await loadState(tx, order.id);

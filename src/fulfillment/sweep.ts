@@ -1,6 +1,6 @@
 /**
- * The background sweep, run every SWEEP_INTERVAL_MS by each server process: releases
- * remorse holds that are due, re-sources groups past their acceptance deadline, and retries
+ * The background sweep, run every SWEEP_INTERVAL_MS by each server process: expires cart
+ * reservations past their TTL, releases remorse holds that are due, re-sources groups past their acceptance deadline, and retries
  * backorders. Every step claims its rows with FOR UPDATE SKIP LOCKED, so replicas sweeping
  * side by side never handle the same row twice. Tests call runOnce() directly.
  */
@@ -9,8 +9,10 @@ import type { Logger } from '../log';
 import { lockOrder } from '../orders/order-state';
 import { releaseHold } from '../orders/lifecycle.service';
 import type { ResourcingService } from './resourcing.service';
+import type { CartService } from '../carts/cart.service';
 
 export interface SweepResult {
+  cartsExpired: number;
   holdsReleased: number;
   groupsExpired: number;
   backordersSourced: number;
@@ -23,6 +25,7 @@ export class Sweeper {
   constructor(
     private readonly db: Database,
     private readonly resourcing: ResourcingService,
+    private readonly carts: CartService,
     private readonly log: Logger,
   ) {}
 
@@ -35,6 +38,7 @@ export class Sweeper {
   }
 
   private async pass(): Promise<SweepResult> {
+    const cartsExpired = await this.carts.expire();
     const holdsReleased = await this.releaseDueHolds();
     const groupsExpired = await this.resourcing.expireUnaccepted();
     const skus = await this.db.query<{ sku: string }>(
@@ -42,8 +46,8 @@ export class Sweeper {
          JOIN inventory_positions ip ON ip.sku = u.sku AND ip.on_hand - ip.reserved - ip.safety_stock > 0 LIMIT 500`,
     );
     const backordersSourced = await this.resourcing.sourceBackorders(skus.map((s) => s.sku));
-    const result = { holdsReleased, groupsExpired, backordersSourced };
-    if (holdsReleased + groupsExpired + backordersSourced > 0) this.log.info('sweep', { ...result });
+    const result = { cartsExpired, holdsReleased, groupsExpired, backordersSourced };
+    if (cartsExpired + holdsReleased + groupsExpired + backordersSourced > 0) this.log.info('sweep', { ...result });
     return result;
   }
 

@@ -2,7 +2,7 @@
  * The inventory audit: recomputes every position from first principles and reports where
  * the stored numbers drift. On hand must equal the sum of its ledger movements; reserved
  * must equal both the ledger's reserved movements and the open fulfillment group lines
- * (plus live cart reservations, once carts exist); nothing may be negative.
+ * plus the lines of live cart reservations; nothing may be negative.
  */
 import type { Database } from '../db/database';
 
@@ -36,13 +36,19 @@ export class AuditService {
             alloc AS (SELECT g.location_id, gl.sku, sum(gl.quantity)::int AS q FROM fulfillment_group_lines gl
                         JOIN fulfillment_groups g ON g.id = gl.group_id
                        WHERE g.status IN ('PENDING', 'ACCEPTED', 'PICKING', 'PACKED') AND ($1::uuid[] IS NULL OR g.location_id = ANY($1))
+                       GROUP BY 1, 2
+                      UNION ALL
+                      SELECT cl.location_id, cl.sku, sum(cl.quantity)::int FROM cart_reservation_lines cl
+                        JOIN cart_reservations c ON c.id = cl.reservation_id
+                       WHERE c.status = 'ACTIVE' AND ($1::uuid[] IS NULL OR cl.location_id = ANY($1))
                        GROUP BY 1, 2),
+            alloc_sum AS (SELECT location_id, sku, sum(q)::int AS q FROM alloc GROUP BY 1, 2),
             joined AS (
               SELECT p.location_id, p.sku, p.on_hand, p.reserved, COALESCE(led.oh, 0) AS ledger_on_hand, COALESCE(led.rs, 0) AS ledger_reserved,
                      COALESCE(alloc.q, 0) AS allocated
                 FROM pos p
                 LEFT JOIN led ON led.location_id = p.location_id AND led.sku = p.sku
-                LEFT JOIN alloc ON alloc.location_id = p.location_id AND alloc.sku = p.sku)
+                LEFT JOIN alloc_sum alloc ON alloc.location_id = p.location_id AND alloc.sku = p.sku)
        SELECT j.*, (SELECT count(*)::int FROM pos) AS n FROM joined j
         WHERE j.on_hand <> j.ledger_on_hand OR j.reserved <> j.ledger_reserved OR j.reserved <> j.allocated
            OR j.reserved < 0 OR j.on_hand < 0 OR j.reserved > j.on_hand

@@ -77,7 +77,7 @@ export class InventoryDrift {
   @Field(() => Int) reserved!: number;
   @Field(() => Int, { description: 'Sum of the on-hand movements.' }) ledgerOnHand!: number;
   @Field(() => Int, { description: 'Sum of the reserved movements.' }) ledgerReserved!: number;
-  @Field(() => Int, { description: 'Units held by open fulfillment groups.' }) openAllocations!: number;
+  @Field(() => Int, { description: 'Units held by open fulfillment groups and live cart reservations.' }) openAllocations!: number;
   @Field(() => [String]) problems!: string[];
 }
 

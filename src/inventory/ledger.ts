@@ -34,15 +34,16 @@ export interface Movement {
   reservedDelta: number;
   orderId?: string | null;
   groupId?: string | null;
+  cartReservationId?: string | null;
 }
 
 /** Appends ledger rows in one statement; call it in the transaction that changed the positions. */
 export async function recordMovements(tx: Queryable, moves: Movement[], meta: { actor: string; reason?: string | null }): Promise<void> {
   if (moves.length === 0) return;
   await tx.query(
-    `INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, reason, actor)
-     SELECT l, s, k, oh, rs, o, g, $8, $9
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[]) AS v(l, s, k, oh, rs, o, g)`,
+    `INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, cart_reservation_id, reason, actor)
+     SELECT l, s, k, oh, rs, o, g, c, $8, $9
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[], $10::uuid[]) AS v(l, s, k, oh, rs, o, g, c)`,
     [
       moves.map((m) => m.locationId),
       moves.map((m) => m.sku),
@@ -53,8 +54,9 @@ export async function recordMovements(tx: Queryable, moves: Movement[], meta: { 
       moves.map((m) => m.groupId ?? null),
       meta.reason ?? null,
       meta.actor,
+      moves.map((m) => m.cartReservationId ?? null),
     ],
-    'record_movements',
+    'record_movements_v2',
   );
 }
 

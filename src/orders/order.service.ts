@@ -14,6 +14,10 @@ import { actorOf, insertEvents, type NewOrderEvent } from '../events/outbox';
 import { lockPositions, recordMovements } from '../inventory/ledger';
 import { toLocation, LOCATION_COLUMNS, type LocationRow } from '../inventory/records';
 import type { SourcingService } from '../sourcing/sourcing.service';
+import type { CartService } from '../carts/cart.service';
+import { groupCost, type Plan, type PlanRequest, type PlanRequestLine } from '../sourcing/planner';
+import type { RuleRecord } from '../sourcing/rules';
+import { haversineKm } from '../common/geo';
 import { OPEN_STATES, SHIPPED_STATES, ACCEPTED_STATES, type FulfillmentStatusValue } from '../fulfillment/state-machine';
 import { deriveOrderStatus, type OrderStatusValue } from './status';
 import { ORDER_COLUMNS, toOrder, type AddressData, type OrderRecord, type OrderRow } from './records';
@@ -33,6 +37,8 @@ export interface PlaceOrderData {
   shippingAddress?: AddressData | null;
   pickupLocationId?: string | null;
   shipComplete?: boolean | null;
+  /** Converts this cart reservation's hold instead of sourcing those units again. */
+  cartReservationId?: string | null;
 }
 
 export interface OrderFilterData {
@@ -52,16 +58,25 @@ export interface OrderPage {
 }
 
 export function validatePlaceOrder(input: PlaceOrderData): UserError[] {
+  const errors = validateOrderShape(input);
+  if (!/^[a-z0-9_-]{1,32}$/.test(input.channel)) {
+    errors.push(userError(UserErrorCode.VALIDATION, 'channel must be 1-32 characters of a-z 0-9 _ - (e.g. "web")', ['input', 'channel']));
+  }
+  if (!isCurrencyCode(input.currencyCode)) {
+    errors.push(userError(UserErrorCode.VALIDATION, `Unknown currency code "${input.currencyCode.slice(0, 10)}" (ISO 4217, e.g. "USD")`, ['input', 'currencyCode']));
+  }
+  if (input.cartReservationId != null && !isUuid(input.cartReservationId)) {
+    errors.push(userError(UserErrorCode.VALIDATION, 'cartReservationId must be a reservation id', ['input', 'cartReservationId']));
+  }
+  return errors;
+}
+
+/** What orders and cart reservations share: customer, lines, method, address or pickup location. */
+export function validateOrderShape(input: Pick<PlaceOrderData, 'customerId' | 'method' | 'lines' | 'shippingAddress' | 'pickupLocationId'>): UserError[] {
   const errors: UserError[] = [];
   const f = (...p: (string | number)[]) => ['input', ...p];
   if (input.customerId.length < 1 || input.customerId.length > 64) {
     errors.push(userError(UserErrorCode.VALIDATION, 'customerId must be 1-64 characters', f('customerId')));
-  }
-  if (!/^[a-z0-9_-]{1,32}$/.test(input.channel)) {
-    errors.push(userError(UserErrorCode.VALIDATION, 'channel must be 1-32 characters of a-z 0-9 _ - (e.g. "web")', f('channel')));
-  }
-  if (!isCurrencyCode(input.currencyCode)) {
-    errors.push(userError(UserErrorCode.VALIDATION, `Unknown currency code "${input.currencyCode.slice(0, 10)}" (ISO 4217, e.g. "USD")`, f('currencyCode')));
   }
   if (input.lines.length === 0) errors.push(userError(UserErrorCode.VALIDATION, 'An order needs at least one line', f('lines')));
   if (input.lines.length > MAX_LINES) errors.push(userError(UserErrorCode.VALIDATION, `An order has at most ${MAX_LINES} lines`, f('lines')));
@@ -105,6 +120,7 @@ function requestHash(input: PlaceOrderData): string {
     lines: input.lines.map((l) => [l.sku, l.quantity, toUnits(l.unitPrice).toString()]),
     shippingAddress: input.shippingAddress ?? null, pickupLocationId: input.pickupLocationId?.toLowerCase() ?? null,
     shipComplete: input.shipComplete ?? false,
+    cartReservationId: input.cartReservationId?.toLowerCase() ?? null,
   };
   return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
@@ -133,6 +149,7 @@ export class OrderService {
   constructor(
     private readonly db: Database,
     private readonly sourcing: SourcingService,
+    private readonly carts: CartService,
   ) {}
 
   async placeOrder(principal: Principal, input: PlaceOrderData, idempotencyKey: string): Promise<Result<OrderRecord>> {
@@ -188,18 +205,19 @@ export class OrderService {
         const actor = actorOf(principal);
         await insertEvents(tx, orderId, 1, [{ type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } }], actor, null);
 
-        const outcome = await this.sourcing.planAndReserve(tx, {
-          orderId,
-          rule,
-          actor,
-          request: {
-            method: input.method,
-            destination,
-            pickupLocationId,
-            shipComplete,
-            lines: input.lines.map((l, i) => ({ orderLineId: lineIds[i], sku: l.sku, quantity: l.quantity })),
-          },
-        });
+        const request: PlanRequest = {
+          method: input.method,
+          destination,
+          pickupLocationId,
+          shipComplete,
+          lines: input.lines.map((l, i) => ({ orderLineId: lineIds[i], sku: l.sku, quantity: l.quantity })),
+        };
+        const held = input.cartReservationId
+          ? await this.carts.convert(tx, principal, input.cartReservationId.toLowerCase(), input.customerId, orderId, new Map(input.lines.map((l) => [l.sku, l.quantity])))
+          : null;
+        const outcome = held
+          ? await this.sourceWithCart(tx, orderId, request, rule, held, actor)
+          : await this.sourcing.planAndReserve(tx, { orderId, rule, actor, request });
         const unallocatedUnits = outcome.plan.unallocated.reduce((n, l) => n + l.quantity, 0);
         if (unallocatedUnits > 0 && rule.fallback === 'REJECT') {
           throw new UserErrorsAbort(
@@ -239,6 +257,45 @@ export class OrderService {
       if (err instanceof UserErrorsAbort) return fail(...err.errors);
       throw err;
     }
+  }
+
+  /**
+   * Sources an order from a converted cart: the cart's held units become groups at their
+   * locations with no second stock check; only what the cart did not hold is planned.
+   */
+  private async sourceWithCart(
+    tx: Tx, orderId: string, request: PlanRequest, rule: RuleRecord, held: { locationId: string; sku: string; quantity: number }[], actor: string,
+  ) {
+    const bySku = new Map(request.lines.map((l) => [l.sku, l]));
+    const left = new Map(request.lines.map((l) => [l.orderLineId, l.quantity]));
+    const atLocation = new Map<string, PlanRequestLine[]>();
+    for (const h of held) {
+      const line = bySku.get(h.sku)!;
+      left.set(line.orderLineId, left.get(line.orderLineId)! - h.quantity);
+      atLocation.set(h.locationId, [...(atLocation.get(h.locationId) ?? []), { orderLineId: line.orderLineId, sku: h.sku, quantity: h.quantity }]);
+    }
+    const rest = request.lines.map((l) => ({ ...l, quantity: left.get(l.orderLineId)! })).filter((l) => l.quantity > 0);
+    const restPlan = rest.length ? await this.sourcing.reservePlan(tx, { ...request, lines: rest }, rule, { capacity: true }) : null;
+    for (const g of restPlan?.groups ?? []) atLocation.set(g.locationId, [...(atLocation.get(g.locationId) ?? []), ...g.lines]);
+    const locations = await tx.query<{ id: string; lat: number; lng: number; priority: number }>('SELECT id, lat, lng, priority FROM locations WHERE id = ANY($1)', [[...atLocation.keys()]]);
+    const groups = locations.map((loc) => {
+      const lines = atLocation.get(loc.id)!;
+      const km = request.destination ? haversineKm(loc, request.destination) : 0;
+      return { locationId: loc.id, lines, distanceKm: Math.round(km * 1000) / 1000, cost: groupCost(rule, lines.reduce((n, l) => n + l.quantity, 0), km, loc.priority) };
+    });
+    const plan: Plan = {
+      groups,
+      unallocated: restPlan?.unallocated ?? [],
+      shipmentCount: groups.length,
+      totalDistanceKm: groups.reduce((n, g) => n + g.distanceKm, 0),
+      objective: groups.reduce((n, g) => n + g.cost, 0),
+      provenOptimal: false,
+      alternatives: [],
+      excluded: restPlan?.excluded ?? [],
+      ruleId: rule.id,
+      ruleVersion: rule.version,
+    };
+    return this.sourcing.persist(tx, orderId, plan, request, rule, actor, new Date(), []);
   }
 
   private async replay(tx: Tx, principal: Principal, key: string, hash: string): Promise<Result<OrderRecord>> {

@@ -131,6 +131,8 @@ export class PlaceOrderInput {
   @Field(() => ID, { nullable: true, description: 'PICKUP.' }) pickupLocationId?: string | null;
   @Field(() => Boolean, { nullable: true, description: "The shopper's choice: one parcel later rather than several as available." })
   shipComplete?: boolean | null;
+  @Field(() => ID, { nullable: true, description: "Converts this live cart reservation's held units instead of checking stock again; an expired one falls back to normal sourcing." })
+  cartReservationId?: string | null;
 }
 
 @ObjectType()

@@ -100,25 +100,35 @@ export class SourcingService {
       keepGroupIds?: string[];
     },
   ): Promise<SourcingOutcome> {
-    const { request, rule } = args;
+    const plan = await this.reservePlan(tx, args.request, args.rule, { capacity: true });
+    return this.persist(tx, args.orderId, plan, args.request, args.rule, args.actor, args.now ?? new Date(), args.keepGroupIds ?? []);
+  }
+
+  /**
+   * Plans on fresh positions and reserves the plan with the guarded UPDATE; a lost race
+   * re-plans, and the last attempt locks first so it cannot lose. Writes no plan rows and
+   * no ledger rows: the caller records what the reservation is for.
+   */
+  async reservePlan(tx: Tx, request: PlanRequest, rule: RuleRecord, opts: { capacity: boolean }): Promise<Plan> {
     const skus = request.lines.map((l) => l.sku);
-    let plan: Plan | undefined;
-    for (let attempt = 1; !plan; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const locking = attempt > OPTIMISTIC_ATTEMPTS;
       try {
-        plan = await tx.savepoint(async () => {
+        return await tx.savepoint(async () => {
           if (locking) {
             // Locations (for capacity), then positions: the lock order every path uses.
-            await tx.query(
-              `SELECT 1 FROM locations WHERE daily_capacity IS NOT NULL
-                  AND id IN (SELECT location_id FROM inventory_positions WHERE sku = ANY($1)) ORDER BY id FOR UPDATE`,
-              [skus],
-            );
+            if (opts.capacity) {
+              await tx.query(
+                `SELECT 1 FROM locations WHERE daily_capacity IS NOT NULL
+                    AND id IN (SELECT location_id FROM inventory_positions WHERE sku = ANY($1)) ORDER BY id FOR UPDATE`,
+                [skus],
+              );
+            }
             await tx.query(`SELECT 1 FROM inventory_positions WHERE sku = ANY($1) ORDER BY location_id, sku COLLATE "C" FOR UPDATE`, [skus]);
           }
           const candidates = await this.candidates(tx, skus);
-          const p = planSourcing(request, candidates, rule);
-          await this.claimCapacity(tx, p, candidates);
+          const p = planSourcing(request, candidates, opts.capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
+          if (opts.capacity) await this.claimCapacity(tx, p, candidates);
           await this.reserve(tx, p, rule.constraints.useSafetyStock);
           return p;
         });
@@ -126,7 +136,6 @@ export class SourcingService {
         if (!(err instanceof ReservationLost) || locking) throw err;
       }
     }
-    return this.persist(tx, args.orderId, plan, request, rule, args.actor, args.now ?? new Date(), args.keepGroupIds ?? []);
   }
 
   /**
@@ -169,7 +178,8 @@ export class SourcingService {
     if (rows.length !== items.length) throw new ReservationLost();
   }
 
-  private async persist(
+  /** Writes a plan that is already reserved as the order's new active version. */
+  async persist(
     tx: Tx, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date, keepGroupIds: string[],
   ): Promise<SourcingOutcome> {
     const planId = crypto.randomUUID();

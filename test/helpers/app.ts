@@ -46,6 +46,8 @@ export interface TestApp {
 
 export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerSecrets?: string[]; poolSize?: number } = {}): Promise<TestApp> {
   const tdb = await createTestDatabase(opts.poolSize);
+  // Unexpected errors are masked in responses; keep them to explain a failing test.
+  const logged: string[] = [];
   const verifier = new TokenVerifier({ secret: TEST_SECRET });
   const services = createServices(tdb.db, silentLogger);
   const app = await createApp({
@@ -54,7 +56,7 @@ export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerS
     db: tdb.db,
     services,
     verifier,
-    log: silentLogger,
+    log: { ...silentLogger, error: (msg, fields) => logged.push(`${msg} ${JSON.stringify(fields ?? {})}`) },
   });
   const token = (as: As) => verifier.sign({ sub: as.sub ?? `${as.role.toLowerCase()}-1`, role: as.role, locationIds: as.locationIds });
   const exec: TestApp['exec'] = async (doc, variables, as) => {
@@ -74,7 +76,7 @@ export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerS
     exec,
     async ok(doc, variables, as) {
       const r = await exec(doc, variables, as);
-      if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+      if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}\nserver log: ${logged.slice(-3).join('\n')}`);
       return r.data!;
     },
     async close() {

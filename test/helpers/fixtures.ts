@@ -41,12 +41,16 @@ export function orderInput(overrides: Partial<PlaceOrderInput> = {}): PlaceOrder
   };
 }
 
-/** Ledger invariants: on hand = sum of on-hand movements, reserved = open allocations, nothing negative. */
+/** Ledger invariants: on hand = sum of on-hand movements, reserved = open allocations and live carts, nothing negative. */
 export async function inventoryInvariants(t: TestApp): Promise<{ drift: unknown[]; negative: number }> {
   const drift = await t.db.query(`
     WITH led AS (SELECT location_id, sku, sum(on_hand_delta)::int AS oh, sum(reserved_delta)::int AS rs FROM inventory_movements GROUP BY 1, 2),
-         alloc AS (SELECT g.location_id, gl.sku, sum(gl.quantity)::int AS q FROM fulfillment_group_lines gl
-                     JOIN fulfillment_groups g ON g.id = gl.group_id WHERE g.status IN ('PENDING','ACCEPTED','PICKING','PACKED') GROUP BY 1, 2)
+         alloc AS (SELECT location_id, sku, sum(q)::int AS q FROM (
+                     SELECT g.location_id, gl.sku, gl.quantity AS q FROM fulfillment_group_lines gl
+                       JOIN fulfillment_groups g ON g.id = gl.group_id WHERE g.status IN ('PENDING','ACCEPTED','PICKING','PACKED')
+                     UNION ALL
+                     SELECT cl.location_id, cl.sku, cl.quantity FROM cart_reservation_lines cl
+                       JOIN cart_reservations c ON c.id = cl.reservation_id WHERE c.status = 'ACTIVE') a GROUP BY 1, 2)
     SELECT p.location_id, p.sku, p.on_hand, p.reserved, COALESCE(led.oh, 0) AS ledger_on_hand, COALESCE(led.rs, 0) AS ledger_reserved, COALESCE(alloc.q, 0) AS allocated
       FROM inventory_positions p
       LEFT JOIN led ON led.location_id = p.location_id AND led.sku = p.sku

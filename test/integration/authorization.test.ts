@@ -10,7 +10,9 @@ import { SignJWT } from 'jose';
 import {
   AdjustInventoryDocument, AdvanceFulfillmentDocument, AvailabilityDocument, CancelOrderDocument, EntitiesDocument, GetOrderByNumberDocument,
   GetOrderDocument, InventoryPositionsDocument, ListOrdersDocument, LocationsDocument, PlaceOrderDocument, ServiceSdlDocument,
-  SetInventoryDocument, SourcingRulesDocument, TypenameDocument, UpsertLocationDocument,
+  SetInventoryDocument, SourcingRulesDocument, TypenameDocument, UpsertLocationDocument, CancelOrderLinesDocument, HoldOrderDocument,
+  ReleaseOrderHoldDocument, ReturnOrderLinesDocument, ResourceOrderDocument, RejectFulfillmentDocument, InventoryAuditDocument, ReserveCartDocument,
+  ReleaseCartReservationDocument,
 } from '../generated/graphql';
 
 let t: TestApp;
@@ -78,6 +80,15 @@ describe('role matrix', () => {
       async (as) => codeOf(await t.exec(AdvanceFulfillmentDocument, { groupId: '00000000-0000-4000-8000-000000000000', to: 'ACCEPTED' }, as)),
       ['STORE', 'ADMIN'],
     ],
+    ['cancelOrderLines', async (as) => codeOf(await t.exec(CancelOrderLinesDocument, { id: '00000000-0000-4000-8000-000000000000', lines: [{ orderLineId: '00000000-0000-4000-8000-000000000000', quantity: 1 }], reason: 'x' }, as)), ['CUSTOMER', 'AGENT', 'SERVICE', 'ADMIN']],
+    ['holdOrder', async (as) => codeOf(await t.exec(HoldOrderDocument, { id: '00000000-0000-4000-8000-000000000000', type: 'FRAUD', reason: 'x' }, as)), ['AGENT', 'ADMIN']],
+    ['releaseOrderHold', async (as) => codeOf(await t.exec(ReleaseOrderHoldDocument, { id: '00000000-0000-4000-8000-000000000000', holdId: '00000000-0000-4000-8000-000000000000' }, as)), ['AGENT', 'ADMIN']],
+    ['returnOrderLines', async (as) => codeOf(await t.exec(ReturnOrderLinesDocument, { id: '00000000-0000-4000-8000-000000000000', lines: [{ orderLineId: '00000000-0000-4000-8000-000000000000', quantity: 1 }], restock: true, reason: 'x' }, as)), ['AGENT', 'ADMIN']],
+    ['resourceOrder', async (as) => codeOf(await t.exec(ResourceOrderDocument, { id: '00000000-0000-4000-8000-000000000000' }, as)), ['AGENT', 'ADMIN']],
+    ['rejectFulfillment', async (as) => codeOf(await t.exec(RejectFulfillmentDocument, { groupId: '00000000-0000-4000-8000-000000000000', reason: 'x' }, as)), ['STORE', 'ADMIN']],
+    ['inventoryAudit', async (as) => codeOf(await t.exec(InventoryAuditDocument, {}, as)), ['AGENT', 'SERVICE', 'ADMIN']],
+    ['reserveCart', async (as) => codeOf(await t.exec(ReserveCartDocument, { input: { customerId: 'c', method: 'PICKUP', pickupLocationId: storeA, lines: [{ sku: 'P', quantity: 1, unitPrice: '1' }] }, key: `cart-${as.role}` }, as)), ['SERVICE', 'ADMIN']],
+    ['releaseCartReservation', async (as) => codeOf(await t.exec(ReleaseCartReservationDocument, { id: '00000000-0000-4000-8000-000000000000' }, as)), ['SERVICE', 'ADMIN']],
   ];
   for (const [name, run, allowed] of ops) {
     it.each(Object.keys(ROLES))(`${name} as %s`, async (role) => {
