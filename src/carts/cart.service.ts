@@ -12,7 +12,7 @@ import { isUuid } from '../common/validate';
 import type { FulfillmentMethodValue } from '../common/types';
 import type { Principal } from '../auth/principal';
 import { actorOf } from '../events/outbox';
-import { byPosition, lockPositions, recordMovements } from '../inventory/ledger';
+import { recordMovements, releaseReserved } from '../inventory/ledger';
 import type { SourcingService } from '../sourcing/sourcing.service';
 import { validateOrderShape, type PlaceOrderData } from '../orders/order.service';
 import type { AddressData } from '../orders/records';
@@ -269,18 +269,6 @@ export async function endCart(tx: Tx, id: string, status: 'RELEASED' | 'EXPIRED'
   await tx.query('UPDATE cart_reservations SET status = $2, updated_at = now() WHERE id = $1', [id, status]);
 }
 
-async function releaseToStock(tx: Tx, cartId: string, items: { locationId: string; sku: string; quantity: number }[], actor: string, reason: string): Promise<void> {
-  const sorted = items.filter((i) => i.quantity > 0).sort((a, b) => byPosition({ l: a.locationId, s: a.sku }, { l: b.locationId, s: b.sku }));
-  if (sorted.length === 0) return;
-  await lockPositions(tx, sorted.map((i) => i.locationId), sorted.map((i) => i.sku));
-  await tx.query(
-    `UPDATE inventory_positions p SET reserved = p.reserved - v.q, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::int[]) AS v(l, s, q) WHERE p.location_id = v.l AND p.sku = v.s`,
-    [sorted.map((i) => i.locationId), sorted.map((i) => i.sku), sorted.map((i) => i.quantity)],
-  );
-  await recordMovements(
-    tx,
-    sorted.map((i) => ({ locationId: i.locationId, sku: i.sku, kind: 'RELEASE' as const, onHandDelta: 0, reservedDelta: -i.quantity, cartReservationId: cartId })),
-    { actor, reason },
-  );
+function releaseToStock(tx: Tx, cartId: string, items: { locationId: string; sku: string; quantity: number }[], actor: string, reason: string): Promise<void> {
+  return releaseReserved(tx, items.map((i) => ({ ...i, cartReservationId: cartId })), { actor, reason });
 }

@@ -4,7 +4,7 @@
  * and lock positions in the fixed order first.
  */
 import type { Tx } from '../db/database';
-import { byPosition, lockPositions, recordMovements } from '../inventory/ledger';
+import { lockPositions, recordMovements, releaseReserved } from '../inventory/ledger';
 import type { StateGroup } from '../orders/order-state';
 
 type GroupLines = Pick<StateGroup, 'id' | 'locationId' | 'lines'>;
@@ -17,21 +17,7 @@ export async function releaseLines(
   actor: string,
   reason: string,
 ): Promise<void> {
-  const sorted = items.filter((i) => i.quantity > 0).sort((a, b) => byPosition({ l: a.locationId, s: a.sku }, { l: b.locationId, s: b.sku }));
-  if (sorted.length === 0) return;
-  await lockPositions(tx, sorted.map((l) => l.locationId), sorted.map((l) => l.sku));
-  await tx.query(
-    `UPDATE inventory_positions p SET reserved = p.reserved - v.q, updated_at = now()
-       FROM (SELECT l, s, sum(q)::int AS q FROM unnest($1::uuid[], $2::text[], $3::int[]) AS x(l, s, q) GROUP BY l, s) v
-      WHERE p.location_id = v.l AND p.sku = v.s`,
-    [sorted.map((l) => l.locationId), sorted.map((l) => l.sku), sorted.map((l) => l.quantity)],
-    'release_positions',
-  );
-  await recordMovements(
-    tx,
-    sorted.map((l) => ({ locationId: l.locationId, sku: l.sku, kind: 'RELEASE' as const, onHandDelta: 0, reservedDelta: -l.quantity, orderId, groupId: l.groupId })),
-    { actor, reason },
-  );
+  await releaseReserved(tx, items.map((i) => ({ ...i, orderId })), { actor, reason });
 }
 
 /** Ends open groups: their reservations go back to the positions, their status becomes `to`. */

@@ -60,3 +60,29 @@ export async function recordMovements(tx: Queryable, moves: Movement[], meta: { 
   );
 }
 
+
+/**
+ * Gives reserved units back to their positions (RELEASE movements), locking them in the
+ * fixed order first. Items may repeat a position; each keeps its own ledger row.
+ */
+export async function releaseReserved(
+  tx: Tx,
+  items: { locationId: string; sku: string; quantity: number; orderId?: string | null; groupId?: string | null; cartReservationId?: string | null }[],
+  meta: { actor: string; reason: string },
+): Promise<void> {
+  const sorted = items.filter((i) => i.quantity > 0).sort((a, b) => byPosition({ l: a.locationId, s: a.sku }, { l: b.locationId, s: b.sku }));
+  if (sorted.length === 0) return;
+  await lockPositions(tx, sorted.map((i) => i.locationId), sorted.map((i) => i.sku));
+  await tx.query(
+    `UPDATE inventory_positions p SET reserved = p.reserved - v.q, updated_at = now()
+       FROM (SELECT l, s, sum(q)::int AS q FROM unnest($1::uuid[], $2::text[], $3::int[]) AS x(l, s, q) GROUP BY l, s) v
+      WHERE p.location_id = v.l AND p.sku = v.s`,
+    [sorted.map((i) => i.locationId), sorted.map((i) => i.sku), sorted.map((i) => i.quantity)],
+    'release_positions',
+  );
+  await recordMovements(
+    tx,
+    sorted.map((i) => ({ ...i, kind: 'RELEASE' as const, onHandDelta: 0, reservedDelta: -i.quantity })),
+    meta,
+  );
+}
