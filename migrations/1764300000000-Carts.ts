@@ -17,6 +17,7 @@ export class Carts1764300000000 implements MigrationInterface {
         request_hash  text NOT NULL,
         customer_id   text NOT NULL CHECK (length(customer_id) BETWEEN 1 AND 64),
         method        text NOT NULL CHECK (method IN ('SHIP','PICKUP','SAME_DAY')),
+        pickup_location_id uuid REFERENCES locations(id),
         status        text NOT NULL CHECK (status IN ('ACTIVE','CONVERTED','RELEASED','EXPIRED')),
         ttl_seconds   integer NOT NULL CHECK (ttl_seconds BETWEEN 1 AND 7200),
         expires_at    timestamptz NOT NULL,

@@ -46,10 +46,11 @@ export interface CartRecord {
 
 interface CartRow {
   id: string; principal: string; request_hash: string; customer_id: string; method: string; status: CartStatus;
-  ttl_seconds: number; expires_at: Date; order_id: string | null; created_at: Date; live: boolean;
+  ttl_seconds: number; expires_at: Date; order_id: string | null; created_at: Date; live: boolean; pickup_location_id: string | null;
 }
 
-const CART_COLUMNS = 'id, principal, request_hash, customer_id, method, status, ttl_seconds, expires_at, order_id, created_at, (expires_at > now()) AS live';
+const CART_COLUMNS =
+  'id, principal, request_hash, customer_id, method, pickup_location_id, status, ttl_seconds, expires_at, order_id, created_at, (expires_at > now()) AS live';
 
 function hashOf(input: CartInputData): string {
   const canonical = {
@@ -96,9 +97,9 @@ export class CartService {
           const id = crypto.randomUUID();
           // Claim the key; a concurrent duplicate waits here for the first to commit.
           const inserted = await tx.query<{ id: string }>(
-            `INSERT INTO cart_reservations (id, principal, key, request_hash, customer_id, method, status, ttl_seconds, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', $7::int, now() + make_interval(secs => $7::int)) ON CONFLICT (principal, key) DO NOTHING RETURNING id`,
-            [id, principal.sub, key, hash, input.customerId, input.method, ttl],
+            `INSERT INTO cart_reservations (id, principal, key, request_hash, customer_id, method, pickup_location_id, status, ttl_seconds, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $8, 'ACTIVE', $7::int, now() + make_interval(secs => $7::int)) ON CONFLICT (principal, key) DO NOTHING RETURNING id`,
+            [id, principal.sub, key, hash, input.customerId, input.method, ttl, input.pickupLocationId?.toLowerCase() ?? null],
           );
           if (inserted.length === 0) {
             const [prior] = await tx.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart_reservations WHERE principal = $1 AND key = $2 FOR UPDATE`, [principal.sub, key]);
@@ -189,7 +190,7 @@ export class CartService {
         const claimed = await tx.query<{ id: string }>(
           `SELECT id FROM cart_reservations WHERE status = 'ACTIVE' AND expires_at <= now() ORDER BY expires_at LIMIT 50 FOR UPDATE SKIP LOCKED`,
         );
-        for (const c of claimed) await endCart(tx, c.id, 'EXPIRED', 'system:cart-expiry', 'expired');
+        if (claimed.length) await endCarts(tx, claimed.map((c) => c.id), 'EXPIRED', 'system:cart-expiry', 'expired');
         return claimed.length;
       });
       if (done === 0) break;
@@ -204,13 +205,26 @@ export class CartService {
    * to the order (no second stock check), or null when the reservation no longer lives
    * (the order then sources normally). Leftover units go back to stock.
    */
-  async convert(tx: Tx, principal: Principal, id: string, customerId: string, orderId: string, wanted: Map<string, number>): Promise<{ locationId: string; sku: string; quantity: number }[] | null> {
+  async convert(
+    tx: Tx,
+    principal: Principal,
+    id: string,
+    order: { id: string; customerId: string; method: FulfillmentMethodValue; pickupLocationId: string | null; skus: string[] },
+    wanted: Map<string, number>,
+  ): Promise<{ locationId: string; sku: string; quantity: number }[] | null> {
+    const { customerId } = order;
+    const orderId = order.id;
     const [row] = await tx.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart_reservations WHERE id = $1 FOR UPDATE`, [id]);
     if (!row || (principal.role !== 'ADMIN' && row.principal !== principal.sub)) {
       throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No cart reservation ${id}`, ['input', 'cartReservationId'])]);
     }
     if (row.customer_id !== customerId) {
       throw new UserErrorsAbort([userError(UserErrorCode.VALIDATION, 'The cart reservation belongs to another customer', ['input', 'cartReservationId'])]);
+    }
+    if (row.method !== order.method || (row.pickup_location_id ?? null) !== (order.pickupLocationId ?? null)) {
+      throw new UserErrorsAbort([
+        userError(UserErrorCode.VALIDATION, `The cart reservation was made for ${row.method}${row.pickup_location_id ? ` at ${row.pickup_location_id}` : ''}, not for this order's fulfillment`, ['input', 'cartReservationId']),
+      ]);
     }
     if (row.status === 'CONVERTED') {
       throw new UserErrorsAbort([userError(UserErrorCode.INVALID_TRANSITION, 'The cart reservation was already converted into an order', ['input', 'cartReservationId'])]);
@@ -236,6 +250,10 @@ export class CartService {
       if (l.quantity > q) leftover.push({ locationId: l.location_id, sku: l.sku, quantity: l.quantity - q });
     }
     const actor = actorOf(principal);
+    // Leftover units go back and the rest of the order is sourced: two batches of position
+    // locks, so take them all at once first, in order.
+    const rest = order.skus.some((s) => (left.get(s) ?? 0) > 0);
+    if (leftover.length && rest) await this.sourcing.lockSkus(tx, [...new Set([...order.skus, ...leftover.map((l) => l.sku)])]);
     // The held units change owner: released from the cart, reserved by the order's groups (persist writes those).
     await recordMovements(
       tx,
@@ -263,10 +281,22 @@ export class CartService {
 }
 
 /** Ends an ACTIVE reservation (row locked by the caller) and gives its units back to stock. */
-export async function endCart(tx: Tx, id: string, status: 'RELEASED' | 'EXPIRED', actor: string, reason: string): Promise<void> {
-  const lines = await tx.query<{ location_id: string; sku: string; quantity: number }>('SELECT location_id, sku, quantity FROM cart_reservation_lines WHERE reservation_id = $1', [id]);
-  await releaseToStock(tx, id, lines.map((l) => ({ locationId: l.location_id, sku: l.sku, quantity: l.quantity })), actor, reason);
-  await tx.query('UPDATE cart_reservations SET status = $2, updated_at = now() WHERE id = $1', [id, status]);
+export function endCart(tx: Tx, id: string, status: 'RELEASED' | 'EXPIRED', actor: string, reason: string): Promise<void> {
+  return endCarts(tx, [id], status, actor, reason);
+}
+
+/** Ends several locked reservations with one release, so their positions lock in one sorted batch. */
+async function endCarts(tx: Tx, ids: string[], status: 'RELEASED' | 'EXPIRED', actor: string, reason: string): Promise<void> {
+  const lines = await tx.query<{ reservation_id: string; location_id: string; sku: string; quantity: number }>(
+    'SELECT reservation_id, location_id, sku, quantity FROM cart_reservation_lines WHERE reservation_id = ANY($1)',
+    [ids],
+  );
+  await releaseReserved(
+    tx,
+    lines.map((l) => ({ locationId: l.location_id, sku: l.sku, quantity: l.quantity, cartReservationId: l.reservation_id })),
+    { actor, reason },
+  );
+  await tx.query('UPDATE cart_reservations SET status = $2, updated_at = now() WHERE id = ANY($1)', [ids, status]);
 }
 
 function releaseToStock(tx: Tx, cartId: string, items: { locationId: string; sku: string; quantity: number }[], actor: string, reason: string): Promise<void> {

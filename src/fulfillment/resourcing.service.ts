@@ -30,6 +30,8 @@ export interface ReplanOptions {
   eventType: string;
   /** Make a new plan version even when nothing needs planning (resourceOrder). */
   always?: boolean;
+  /** Leave out locations that rejected this order before (not when an agent re-sources on purpose). */
+  excludeRejected?: boolean;
 }
 
 class NothingAllocated extends Error {}
@@ -43,6 +45,9 @@ export class ResourcingService {
 
   /** Ends `opts.end`, plans their lines and the unallocated quantities again, and commits the change. */
   async replan(tx: Tx, order: OrderRecord, state: OrderState, opts: ReplanOptions): Promise<OrderRecord> {
+    // Releasing and reserving touch positions in two batches: lock everything first, in order.
+    const skus = [...new Set([...opts.end.flatMap((g) => g.lines.map((l) => l.sku)), ...state.unallocated.map((u) => u.sku)])];
+    if (skus.length) await this.sourcing.lockSkus(tx, skus);
     await endGroups(tx, order.id, opts.end, opts.endAs, opts.actor, opts.reason);
     const need = new Map<string, { sku: string; quantity: number }>();
     const add = (l: { orderLineId: string; sku: string; quantity: number }) => {
@@ -57,7 +62,7 @@ export class ResourcingService {
     if (need.size > 0 || opts.always) {
       const endedIds = new Set(opts.end.map((g) => g.id));
       const keep = state.groups.filter((g) => !endedIds.has(g.id) && !ENDED_STATES.has(g.status)).map((g) => g.id);
-      const outcome = await this.planFor(tx, order, [...need].map(([orderLineId, l]) => ({ orderLineId, ...l })), opts.excludeLocationIds, keep, opts.actor);
+      const outcome = await this.planFor(tx, order, [...need].map(([orderLineId, l]) => ({ orderLineId, ...l })), opts.excludeLocationIds, keep, opts.actor, opts.excludeRejected !== false);
       events.push({
         type: 'ORDER_RESOURCED',
         status: order.status,
@@ -68,9 +73,13 @@ export class ResourcingService {
   }
 
   /** Plans these quantities for the order under its current rule, excluding locations that rejected it. */
-  private async planFor(tx: Tx, order: OrderRecord, lines: { orderLineId: string; sku: string; quantity: number }[], exclude: string[], keep: string[], actor: string) {
+  private async planFor(
+    tx: Tx, order: OrderRecord, lines: { orderLineId: string; sku: string; quantity: number }[], exclude: string[], keep: string[], actor: string, excludeRejected: boolean,
+  ) {
     const rule = await this.sourcing.ruleFor(tx, { channel: order.channel, method: order.method, countryCode: order.shippingAddress?.countryCode ?? null });
-    const rejected = await tx.query<{ location_id: string }>(`SELECT DISTINCT location_id FROM fulfillment_groups WHERE order_id = $1 AND status = 'REJECTED'`, [order.id]);
+    const rejected = excludeRejected
+      ? await tx.query<{ location_id: string }>(`SELECT DISTINCT location_id FROM fulfillment_groups WHERE order_id = $1 AND status = 'REJECTED'`, [order.id])
+      : [];
     let destination = order.shippingAddress?.geo ?? null;
     if (order.pickupLocationId) {
       const [l] = await tx.query<{ lat: number; lng: number }>('SELECT lat, lng FROM locations WHERE id = $1', [order.pickupLocationId]);
@@ -112,7 +121,8 @@ export class ResourcingService {
           const state = await loadState(tx, id);
           const end = state.groups.filter((g) => g.status === 'PENDING' || (OPEN_STATES.has(g.status) && exclude.includes(g.locationId)));
           return this.replan(tx, order, state, {
-            end, endAs: 'CANCELLED', excludeLocationIds: exclude, actor: actorOf(principal), reason: 're-sourced by customer service', eventType: 'GROUP_CANCELLED', always: true,
+            end, endAs: 'CANCELLED', excludeLocationIds: exclude, actor: actorOf(principal), reason: 're-sourced by customer service', eventType: 'GROUP_CANCELLED',
+            always: true, excludeRejected: false,
           });
         }),
       );
@@ -134,12 +144,14 @@ export class ResourcingService {
         const [claim] = await tx.query<{ id: string }>(
           `SELECT o.id FROM orders o
             WHERE o.id IN (SELECT order_id FROM fulfillment_groups WHERE status = 'PENDING' AND accept_by < now() ORDER BY accept_by LIMIT 50)
+              AND NOT EXISTS (SELECT 1 FROM order_holds h WHERE h.order_id = o.id AND h.released_at IS NULL)
             LIMIT 1 FOR UPDATE SKIP LOCKED`,
         );
         if (!claim) return false;
         const order = (await lockOrder(tx, claim.id))!;
         const state = await loadState(tx, order.id);
         const [{ now }] = await tx.query<{ now: Date }>('SELECT now()');
+        if (state.openHolds > 0) return true; // held meanwhile: no group may be accepted, so none is late
         const late = state.groups.filter((g) => g.status === 'PENDING');
         const expired = (await tx.query<{ id: string }>(`SELECT id FROM fulfillment_groups WHERE id = ANY($1) AND accept_by < $2`, [late.map((g) => g.id), now])).map((r) => r.id);
         const end = late.filter((g) => expired.includes(g.id));
@@ -166,8 +178,14 @@ export class ResourcingService {
     const waiting = await this.db.query<{ id: string }>(
       `SELECT o.id FROM orders o
         WHERE o.status NOT IN ('CANCELLED', 'RETURNED')
-          AND EXISTS (SELECT 1 FROM fulfillment_plans p JOIN plan_unallocated u ON u.plan_id = p.id
-                       WHERE p.order_id = o.id AND p.active AND u.sku = ANY($1))
+          AND EXISTS (
+            -- a waiting SKU with free stock at an active location that serves the order and did not reject it
+            SELECT 1 FROM fulfillment_plans p JOIN plan_unallocated u ON u.plan_id = p.id
+              JOIN inventory_positions ip ON ip.sku = u.sku AND ip.on_hand - ip.reserved - ip.safety_stock > 0
+              JOIN locations l ON l.id = ip.location_id AND l.active AND o.method = ANY(l.methods)
+             WHERE p.order_id = o.id AND p.active AND u.sku = ANY($1)
+               AND (o.pickup_location_id IS NULL OR l.id = o.pickup_location_id)
+               AND NOT EXISTS (SELECT 1 FROM fulfillment_groups r WHERE r.order_id = o.id AND r.location_id = l.id AND r.status = 'REJECTED'))
         ORDER BY o.created_at, o.id LIMIT $2`,
       [skus, limit],
     );

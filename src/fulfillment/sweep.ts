@@ -53,14 +53,14 @@ export class Sweeper {
 
   private async releaseDueHolds(limit = 200): Promise<number> {
     let released = 0;
-    while (released < limit) {
+    for (let round = 0; round < limit; round++) {
       const n = await this.db.transaction(async (tx) => {
         const [claim] = await tx.query<{ id: string }>(
           `SELECT o.id FROM orders o
             WHERE o.id IN (SELECT order_id FROM order_holds WHERE released_at IS NULL AND release_at <= now() ORDER BY release_at LIMIT 50)
             LIMIT 1 FOR UPDATE SKIP LOCKED`,
         );
-        if (!claim) return 0;
+        if (!claim) return null;
         let order = (await lockOrder(tx, claim.id))!;
         const due = await tx.query<{ id: string; type: string }>(
           'SELECT id, type FROM order_holds WHERE order_id = $1 AND released_at IS NULL AND release_at <= now() ORDER BY id FOR UPDATE',
@@ -69,7 +69,7 @@ export class Sweeper {
         for (const h of due) order = await releaseHold(tx, order, h.id, h.type, 'system:sweep');
         return due.length;
       });
-      if (n === 0) break;
+      if (n === null) break;
       released += n;
     }
     return released;

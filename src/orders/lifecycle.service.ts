@@ -182,6 +182,13 @@ function checkLineInput(lines: LineQuantity[]): UserError[] {
 /** Releases a hold and records it; the caller holds the order lock. */
 export async function releaseHold(tx: Tx, order: OrderRecord, holdId: string, type: string, actor: string): Promise<OrderRecord> {
   await tx.query('UPDATE order_holds SET released_at = now(), released_by = $2 WHERE id = $1', [holdId, actor]);
+  // No location could accept while the order was held: with the last hold gone, their acceptance clocks start again.
+  await tx.query(
+    `UPDATE fulfillment_groups SET accept_by = now() + (accept_by - created_at)
+      WHERE order_id = $1 AND status = 'PENDING' AND accept_by IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM order_holds WHERE order_id = $1 AND released_at IS NULL)`,
+    [order.id],
+  );
   return commitChange(tx, order, [{ type: 'ORDER_HOLD_RELEASED', status: order.status, data: { holdId, holdType: type } }], actor);
 }
 
@@ -236,17 +243,28 @@ export async function cancelQuantities(tx: Tx, order: OrderRecord, state: OrderS
   return emptied.map((g) => ({ type: 'GROUP_CANCELLED', status: order.status, fulfillmentGroupId: g.id, locationId: g.locationId }));
 }
 
-/** Puts returned units back on hand where they were fulfilled from, with RETURN movements. */
+/**
+ * Puts returned units back on hand where they were fulfilled from, with RETURN movements.
+ * A group takes back at most what it delivered of the line less what was restocked to it
+ * before, so no location gains units it never shipped.
+ */
 async function restockReturns(tx: Tx, orderId: string, state: OrderState, lines: LineQuantity[], actor: string, reason: string): Promise<void> {
+  const before = await tx.query<{ group_id: string; sku: string; q: number }>(
+    `SELECT group_id, sku, sum(on_hand_delta)::int AS q FROM inventory_movements WHERE order_id = $1 AND kind = 'RETURN' GROUP BY group_id, sku`,
+    [orderId],
+  );
+  const restocked = new Map(before.map((r) => [`${r.group_id}|${r.sku}`, r.q]));
   const moves: { locationId: string; sku: string; quantity: number; groupId: string }[] = [];
   for (const l of lines) {
     let left = l.quantity;
-    // from the groups that delivered this line, in order; earlier returns are not tracked per group, so spread newest first
-    for (const g of [...state.groups].filter((x) => DONE_STATES.has(x.status)).reverse()) {
+    for (const g of state.groups.filter((x) => DONE_STATES.has(x.status))) {
       const gl = g.lines.find((x) => x.orderLineId === l.orderLineId.toLowerCase());
       if (!gl || left === 0) continue;
-      const q = Math.min(left, gl.quantity);
+      const room = gl.quantity - (restocked.get(`${g.id}|${gl.sku}`) ?? 0);
+      const q = Math.min(left, Math.max(0, room));
+      if (q === 0) continue;
       moves.push({ locationId: g.locationId, sku: gl.sku, quantity: q, groupId: g.id });
+      restocked.set(`${g.id}|${gl.sku}`, (restocked.get(`${g.id}|${gl.sku}`) ?? 0) + q);
       left -= q;
     }
   }

@@ -82,7 +82,7 @@ export class OrderResolver {
     @Ctx() ctx: Context,
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
   ) {
-    const p = requireRole(ctx.principal, 'CUSTOMER', 'AGENT', 'SERVICE');
+    const p = requireRole(ctx.principal, 'CUSTOMER', 'AGENT');
     return payload(await ctx.services.lifecycle.cancelOrder(p, id.toLowerCase(), reason, expectedVersion));
   }
 
@@ -94,7 +94,7 @@ export class OrderResolver {
     @Ctx() ctx: Context,
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
   ) {
-    const p = requireRole(ctx.principal, 'CUSTOMER', 'AGENT', 'SERVICE');
+    const p = requireRole(ctx.principal, 'CUSTOMER', 'AGENT');
     return payload(await ctx.services.lifecycle.cancelOrderLines(p, id.toLowerCase(), lines, reason, expectedVersion));
   }
 

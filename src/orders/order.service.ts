@@ -213,7 +213,13 @@ export class OrderService {
           lines: input.lines.map((l, i) => ({ orderLineId: lineIds[i], sku: l.sku, quantity: l.quantity })),
         };
         const held = input.cartReservationId
-          ? await this.carts.convert(tx, principal, input.cartReservationId.toLowerCase(), input.customerId, orderId, new Map(input.lines.map((l) => [l.sku, l.quantity])))
+          ? await this.carts.convert(
+              tx,
+              principal,
+              input.cartReservationId.toLowerCase(),
+              { id: orderId, customerId: input.customerId, method: input.method, pickupLocationId, skus: input.lines.map((l) => l.sku) },
+              new Map(input.lines.map((l) => [l.sku, l.quantity])),
+            )
           : null;
         const outcome = held
           ? await this.sourceWithCart(tx, orderId, request, rule, held, actor)
@@ -276,7 +282,15 @@ export class OrderService {
     }
     const rest = request.lines.map((l) => ({ ...l, quantity: left.get(l.orderLineId)! })).filter((l) => l.quantity > 0);
     const restPlan = rest.length ? await this.sourcing.reservePlan(tx, { ...request, lines: rest }, rule, { capacity: true }) : null;
-    for (const g of restPlan?.groups ?? []) atLocation.set(g.locationId, [...(atLocation.get(g.locationId) ?? []), ...g.lines]);
+    for (const g of restPlan?.groups ?? []) {
+      const lines = atLocation.get(g.locationId) ?? [];
+      for (const l of g.lines) {
+        const same = lines.find((x) => x.orderLineId === l.orderLineId);
+        if (same) same.quantity += l.quantity; // the cart held some at this location, planning found more there
+        else lines.push({ ...l });
+      }
+      atLocation.set(g.locationId, lines);
+    }
     const locations = await tx.query<{ id: string; lat: number; lng: number; priority: number }>('SELECT id, lat, lng, priority FROM locations WHERE id = ANY($1)', [[...atLocation.keys()]]);
     const groups = locations.map((loc) => {
       const lines = atLocation.get(loc.id)!;

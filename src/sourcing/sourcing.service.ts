@@ -115,20 +115,11 @@ export class SourcingService {
       const locking = attempt > OPTIMISTIC_ATTEMPTS;
       try {
         return await tx.savepoint(async () => {
-          if (locking) {
-            // Locations (for capacity), then positions: the lock order every path uses.
-            if (opts.capacity) {
-              await tx.query(
-                `SELECT 1 FROM locations WHERE daily_capacity IS NOT NULL
-                    AND id IN (SELECT location_id FROM inventory_positions WHERE sku = ANY($1)) ORDER BY id FOR UPDATE`,
-                [skus],
-              );
-            }
-            await tx.query(`SELECT 1 FROM inventory_positions WHERE sku = ANY($1) ORDER BY location_id, sku COLLATE "C" FOR UPDATE`, [skus]);
-          }
+          if (locking) await this.lockSkus(tx, skus, opts.capacity);
           const candidates = await this.candidates(tx, skus);
-          const p = planSourcing(request, candidates, opts.capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
-          if (opts.capacity) await this.claimCapacity(tx, p, candidates);
+          const capacity = opts.capacity && rule.constraints.respectCapacity;
+          const p = planSourcing(request, candidates, capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
+          if (capacity) await this.claimCapacity(tx, p, candidates);
           await this.reserve(tx, p, rule.constraints.useSafetyStock);
           return p;
         });
@@ -136,6 +127,24 @@ export class SourcingService {
         if (!(err instanceof ReservationLost) || locking) throw err;
       }
     }
+  }
+
+  /**
+   * Locks, in the order every path uses, everything sourcing these SKUs may touch: the
+   * capacity-limited locations that hold them, then all their positions. Used by the last
+   * reservation attempt, and before a change that both releases and reserves (re-sourcing,
+   * a cart conversion that also sources), whose locks would otherwise come in two batches.
+   */
+  async lockSkus(tx: Tx, skus: string[], capacity = true): Promise<void> {
+    if (capacity) {
+      await tx.query(
+        `SELECT 1 FROM locations WHERE daily_capacity IS NOT NULL
+            AND id IN (SELECT location_id FROM inventory_positions WHERE sku = ANY($1)) ORDER BY id FOR UPDATE`,
+        [skus],
+        'lock_capacity_locations',
+      );
+    }
+    await tx.query(`SELECT 1 FROM inventory_positions WHERE sku = ANY($1) ORDER BY location_id, sku COLLATE "C" FOR UPDATE`, [skus], 'lock_sku_positions');
   }
 
   /**

@@ -141,3 +141,27 @@ it('the sweep in two processes at once claims each expired cart exactly once', a
   expect(releases).toBe(20);
   expect(await reservedOf('C-SW')).toBe(0);
 });
+
+it('refuses a cart made for another way of fulfilment', async () => {
+  const s1 = (await makeLocation(t, { type: 'STORE', lat: 40.7, lng: -74 })).id;
+  const s2 = (await makeLocation(t, { type: 'STORE', lat: 40.8, lng: -74 })).id;
+  await stock(t, [{ locationId: s1, sku: 'C-PU', onHand: 5 }, { locationId: s2, sku: 'C-PU', onHand: 5 }]);
+  const cart = (await reserve(cartInput('C-PU', 1, { method: 'PICKUP', shippingAddress: null, pickupLocationId: s1 }))).reservation!;
+  const wrong = await t.ok(
+    PlaceOrderDocument,
+    { input: orderInput({ method: 'PICKUP', shippingAddress: null, pickupLocationId: s2, lines: [{ sku: 'C-PU', quantity: 1, unitPrice: '1' }], cartReservationId: cart.id }), key: `o-${++n}` },
+    SERVICE,
+  );
+  expect(wrong.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'VALIDATION', field: ['input', 'cartReservationId'] })]);
+  const ship = await t.ok(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'C-PU', quantity: 1, unitPrice: '1' }], cartReservationId: cart.id }), key: `o-${++n}` }, SERVICE);
+  expect(ship.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'VALIDATION', field: ['input', 'cartReservationId'] })]);
+});
+
+it('merges what the cart held and what planning found at the same location into one line', async () => {
+  await stock(t, [{ locationId: warehouse, sku: 'C-MORE', onHand: 2 }]);
+  const cart = (await reserve(cartInput('C-MORE', 2))).reservation!;
+  await stock(t, [{ locationId: warehouse, sku: 'C-MORE', onHand: 6 }]);
+  const placed = await t.ok(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'C-MORE', quantity: 3, unitPrice: '1' }], cartReservationId: cart.id }), key: `o-${++n}` }, SERVICE);
+  expect(placed.placeOrder.userErrors).toEqual([]);
+  expect(placed.placeOrder.order!.fulfillmentPlan!.groups.map((g) => [g.location.id, g.lines.map((l) => l.quantity)])).toEqual([[warehouse, [3]]]);
+});

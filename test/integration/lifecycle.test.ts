@@ -321,3 +321,60 @@ describe('races', () => {
     }
   });
 });
+
+describe('review findings', () => {
+  it('restocks each returned unit at a location that shipped it, never more than it shipped', async () => {
+    await stock(t, [{ locationId: near, sku: 'RS-1', onHand: 2 }, { locationId: mid, sku: 'RS-1', onHand: 2 }]);
+    const o = await place({ lines: [{ sku: 'RS-1', quantity: 4, unitPrice: '1' }] });
+    const groups = o.fulfillmentPlan!.groups;
+    expect(groups).toHaveLength(2);
+    for (const g of groups) await deliver(g.id);
+    const before = await t.db.query<{ location_id: string; on_hand: number }>(`SELECT location_id, on_hand FROM inventory_positions WHERE sku = 'RS-1'`);
+    for (const q of [1, 2, 1]) {
+      const r = await t.ok(ReturnOrderLinesDocument, { id: o.id, lines: [{ orderLineId: o.lines[0].id, quantity: q }], restock: true, reason: 'r' }, AGENT);
+      expect(r.returnOrderLines.userErrors).toEqual([]);
+    }
+    const after = await t.db.query<{ location_id: string; on_hand: number }>(`SELECT location_id, on_hand FROM inventory_positions WHERE sku = 'RS-1'`);
+    const gained = Object.fromEntries(after.map((a) => [a.location_id, a.on_hand - before.find((b) => b.location_id === a.location_id)!.on_hand]));
+    expect(gained).toEqual({ [near]: 2, [mid]: 2 });
+  });
+
+  it('an agent can re-source a pickup order whose store declined once, back to that store', async () => {
+    const o = await place({ method: 'PICKUP', shippingAddress: null, pickupLocationId: near, lines: [{ sku: 'L1', quantity: 1, unitPrice: '1' }] });
+    const rejected = await t.ok(RejectFulfillmentDocument, { groupId: o.fulfillmentPlan!.groups[0].id, reason: 'busy' }, ADMIN);
+    expect(rejected.rejectFulfillment.order!.status).toBe('BACKORDERED');
+    const again = await t.ok(ResourceOrderDocument, { id: o.id }, AGENT);
+    expect(again.resourceOrder.order!.status).toBe('ALLOCATED');
+    expect(again.resourceOrder.order!.fulfillmentPlan!.groups.map((g) => [g.location.id, g.status])).toEqual([[near, 'PENDING']]);
+  });
+
+  it('does not expire groups while the order is held, and restarts their clock when the hold is released', async () => {
+    await t.db.query(`UPDATE sourcing_rules SET acceptance_deadline_minutes = 10 WHERE is_default`);
+    try {
+      const o = await place({ lines: [{ sku: 'L2', quantity: 1, unitPrice: '1' }] });
+      const g = o.fulfillmentPlan!.groups[0];
+      const held = (await t.ok(HoldOrderDocument, { id: o.id, type: 'PAYMENT', reason: 'pending' }, AGENT)).holdOrder.order!;
+      await t.db.query(`UPDATE fulfillment_groups SET accept_by = now() - interval '1 minute', created_at = created_at - interval '11 minutes' WHERE id = $1`, [g.id]);
+      expect((await t.services.sweeper.runOnce()).groupsExpired).toBe(0);
+      await t.ok(ReleaseOrderHoldDocument, { id: o.id, holdId: held.holds[0].id }, AGENT);
+      const [{ ok }] = await t.db.query<{ ok: boolean }>(`SELECT accept_by > now() + interval '9 minutes' AS ok FROM fulfillment_groups WHERE id = $1`, [g.id]);
+      expect(ok).toBe(true);
+      expect((await t.services.sweeper.runOnce()).groupsExpired).toBe(0);
+    } finally {
+      await t.db.query(`UPDATE sourcing_rules SET acceptance_deadline_minutes = NULL WHERE is_default`);
+    }
+  });
+
+  it('sources against a full location when the rule ignores capacity', async () => {
+    const small = (await makeLocation(t, { lat: 40.75, lng: -73.99, dailyCapacity: 1 })).id;
+    await stock(t, [{ locationId: small, sku: 'CAPX', onHand: 10 }]);
+    await t.db.query(`UPDATE sourcing_rules SET constraints = constraints || '{"respectCapacity": false}' WHERE is_default`);
+    try {
+      const a = await place({ lines: [{ sku: 'CAPX', quantity: 1, unitPrice: '1' }] });
+      const b = await place({ lines: [{ sku: 'CAPX', quantity: 1, unitPrice: '1' }] });
+      expect([a, b].map((o) => o.fulfillmentPlan!.groups[0].location.id)).toEqual([small, small]);
+    } finally {
+      await t.db.query(`UPDATE sourcing_rules SET constraints = constraints || '{"respectCapacity": true}' WHERE is_default`);
+    }
+  });
+});
