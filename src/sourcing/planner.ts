@@ -1,17 +1,18 @@
 /**
  * The sourcing planner: a pure function (request, candidates, rule) -> plan, no I/O.
  *
- * This first planner filters the candidates (active, method, rule location types, distance,
- * exclusions, remaining daily capacity, stock), then takes the nearest single location that
- * can ship every line; failing that, it covers the order greedily with the fewest locations
- * it can find (most units first, nearest on ties). What no location can take is unallocated
- * and follows the rule's fallback. Every plan carries its cost under the rule's cost model
- * and says which candidates were excluded and why. The optimising engine replaces the choice
- * step behind this same signature; `provenOptimal` stays false until then.
+ * It filters the candidates (active, method, rule location types, distance, exclusions,
+ * remaining daily capacity, stock) and records why each one left, then asks the optimizer
+ * (optimizer.ts) for the plan that fills as many units as stock allows at the least cost
+ * under the rule, within its maximum number of shipments, or from one location only when
+ * the order ships complete. What no location can take is unallocated and follows the rule's
+ * fallback. Every plan carries its cost, the next-best plans found, and whether optimality
+ * was proven (false only when the search hit its node limit).
  */
 import { haversineKm, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import type { RuleRecord } from './rules';
+import { optimize, type OptCandidate, type OptSolution } from './optimizer';
 
 export interface PlanRequestLine {
   orderLineId: string;
@@ -75,8 +76,7 @@ export interface Plan {
 
 /** Cost of one group under the rule: per shipment and per unit, each with a per-km part, less the priority bonus. */
 export function groupCost(rule: RuleRecord, units: number, km: number, priority: number): number {
-  const c = rule.cost;
-  return c.perShipment + c.perShipmentKm * km + units * (c.perUnit + c.perUnitKm * km) - c.priorityWeight * priority;
+  return fixedCost(rule, km, priority) + units * (rule.cost.perUnit + rule.cost.perUnitKm * km);
 }
 
 function availableAt(c: CandidateLocation, sku: string, useSafetyStock: boolean): number {
@@ -87,7 +87,12 @@ function availableAt(c: CandidateLocation, sku: string, useSafetyStock: boolean)
 
 const round = (n: number, digits = 4): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord): Plan {
+/** The fixed part of a group's cost: per shipment and per shipment-km, less the priority bonus. */
+export function fixedCost(rule: RuleRecord, km: number, priority: number): number {
+  return rule.cost.perShipment + rule.cost.perShipmentKm * km - rule.cost.priorityWeight * priority;
+}
+
+export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: { maxNodes?: number } = {}): Plan {
   const useSafety = rule.constraints.useSafetyStock;
   const excludedIds = new Set([...rule.candidates.excludeLocationIds, ...(request.excludeLocationIds ?? [])]);
   const excluded: Plan['excluded'] = [];
@@ -113,51 +118,34 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
     a.km - b.km || b.c.priority - a.c.priority || a.c.code.localeCompare(b.c.code);
   eligible.sort(nearest);
 
-  const covers = (e: { c: CandidateLocation }) => request.lines.every((l) => availableAt(e.c, l.sku, useSafety) >= l.quantity);
-  const complete = eligible.filter(covers);
-
-  const groups: PlannedGroup[] = [];
+  const cands: OptCandidate[] = eligible.map((e) => ({
+    fixed: fixedCost(rule, e.km, e.c.priority),
+    perUnit: rule.cost.perUnit + rule.cost.perUnitKm * e.km,
+    available: request.lines.map((l) => Math.min(l.quantity, availableAt(e.c, l.sku, useSafety))),
+    key: e.c.code,
+  }));
+  const result = optimize(request.lines, cands, { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes });
+  const toGroups = (sol: OptSolution): PlannedGroup[] =>
+    [...sol.allocation.entries()]
+      .map(([i, take]) => {
+        const e = eligible[i];
+        const lines = request.lines.map((l, j) => ({ ...l, quantity: take[j] })).filter((l) => l.quantity > 0);
+        const units = lines.reduce((n, l) => n + l.quantity, 0);
+        return { locationId: e.c.id, lines, distanceKm: round(e.km, 3), cost: round(groupCost(rule, units, e.km, e.c.priority)), order: i };
+      })
+      .sort((a, b) => a.order - b.order)
+      .map(({ order: _order, ...g }) => g);
+  const groups = toGroups(result.best);
   const remaining = new Map(request.lines.map((l) => [l.orderLineId, l.quantity]));
-  const toGroup = (e: { c: CandidateLocation; km: number }, lines: PlanRequestLine[]): PlannedGroup => {
-    const units = lines.reduce((n, l) => n + l.quantity, 0);
-    return { locationId: e.c.id, lines, distanceKm: round(e.km, 3), cost: round(groupCost(rule, units, e.km, e.c.priority)) };
-  };
-
-  if (complete.length > 0) {
-    groups.push(toGroup(complete[0], request.lines.map((l) => ({ ...l }))));
-    remaining.clear();
-  } else if (!request.shipComplete) {
-    const pool = [...eligible];
-    for (;;) {
-      let best: { e: (typeof pool)[number]; units: number } | null = null;
-      for (const e of pool) {
-        let units = 0;
-        for (const l of request.lines) units += Math.min(remaining.get(l.orderLineId) ?? 0, availableAt(e.c, l.sku, useSafety));
-        if (units > 0 && (!best || units > best.units)) best = { e, units }; // pool is nearest-first, so ties keep the nearest
-      }
-      if (!best) break;
-      const lines: PlanRequestLine[] = [];
-      for (const l of request.lines) {
-        const q = Math.min(remaining.get(l.orderLineId) ?? 0, availableAt(best.e.c, l.sku, useSafety));
-        if (q > 0) {
-          lines.push({ orderLineId: l.orderLineId, sku: l.sku, quantity: q });
-          remaining.set(l.orderLineId, remaining.get(l.orderLineId)! - q);
-        }
-      }
-      groups.push(toGroup(best.e, lines));
-      pool.splice(pool.indexOf(best.e), 1);
-      if (rule.constraints.maxShipments !== null && groups.length >= rule.constraints.maxShipments) break;
-      if ([...remaining.values()].every((q) => q === 0)) break;
-    }
-  }
+  for (const g of groups) for (const l of g.lines) remaining.set(l.orderLineId, remaining.get(l.orderLineId)! - l.quantity);
 
   const unallocated = request.lines
     .map((l) => ({ ...l, quantity: remaining.get(l.orderLineId) ?? 0 }))
     .filter((l) => l.quantity > 0);
 
-  const alternatives = complete.slice(1, 4).map((e) => {
-    const g = toGroup(e, request.lines);
-    return { locationIds: [e.c.id], objective: g.cost, shipmentCount: 1 };
+  const alternatives = result.alternatives.map((sol) => {
+    const gs = toGroups(sol);
+    return { locationIds: gs.map((g) => g.locationId), objective: round(sol.cost), shipmentCount: gs.length };
   });
 
   return {
@@ -166,7 +154,7 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
     shipmentCount: groups.length,
     totalDistanceKm: round(groups.reduce((n, g) => n + g.distanceKm, 0), 3),
     objective: round(groups.reduce((n, g) => n + g.cost, 0)),
-    provenOptimal: false,
+    provenOptimal: result.provenOptimal,
     alternatives,
     excluded,
     ruleId: rule.id,

@@ -34,7 +34,7 @@ describe('planSourcing', () => {
     expect(plan.groups.map((g) => g.locationId)).toEqual([near.id]);
     expect(plan.unallocated).toEqual([]);
     expect(plan.alternatives.map((a) => a.locationIds)).toEqual([[far.id]]);
-    expect(plan.provenOptimal).toBe(false);
+    expect(plan.provenOptimal).toBe(true);
     expect(plan.ruleVersion).toBe(3);
   });
 
@@ -46,14 +46,16 @@ describe('planSourcing', () => {
     expect(groupCost(rule(), 3, km, 2)).toBeCloseTo(plan.objective, 3);
   });
 
-  it('covers the order with few locations when none has everything, backordering the rest', () => {
+  it('splits when no location has everything, taking each unit where it costs least, backordering the rest', () => {
     const a = loc({ A: 2, B: 1 }, { geo: { lat: 40.7, lng: -74 } });
     const b = loc({ B: 5 }, { geo: { lat: 41, lng: -75 } });
     const plan = planSourcing(req([['A', 3], ['B', 4]]), [a, b], rule());
+    // a is nearer, so its units are cheaper: it ships its B too; b ships the rest of B.
     expect(plan.groups.map((g) => [g.locationId, g.lines.map((l) => [l.sku, l.quantity])])).toEqual([
-      [b.id, [['B', 4]]],
-      [a.id, [['A', 2]]],
+      [a.id, [['A', 2], ['B', 1]]],
+      [b.id, [['B', 3]]],
     ]);
+    expect(plan.provenOptimal).toBe(true);
     expect(plan.unallocated).toEqual([{ orderLineId: 'ol0', sku: 'A', quantity: 1 }]);
   });
 

@@ -1,0 +1,188 @@
+/**
+ * The exact choice step of the planner: which locations ship which units, at least cost
+ * under the rule, after filling as many units as stock allows. Pure and synchronous.
+ *
+ * Cost of a plan = sum over the locations used of a fixed part (per shipment, per shipment
+ * and km, less the priority bonus) plus, per unit, a variable part (per unit, per unit and
+ * km). For a fixed set of locations the best assignment is greedy: every line takes its
+ * units from the set's locations in order of per-unit cost. So the search is over sets of
+ * locations: a depth-first branch and bound that adds locations in order of fixed cost and
+ * keeps only "tight" sets (every member receives units; every subset of an optimal plan's
+ * locations taken in that order is tight too, so nothing optimal is cut). A branch ends
+ * when its fixed costs plus the cheapest possible variable cost cannot beat the best plan.
+ * Beyond `maxNodes` evaluations the best plan found is returned, flagged as not proven.
+ */
+
+export interface OptLine {
+  quantity: number;
+}
+
+export interface OptCandidate {
+  /** Cost of using the location at all. May be negative (a large priority bonus). */
+  fixed: number;
+  /** Cost per unit shipped from it. */
+  perUnit: number;
+  /** Units available per line, in line order. */
+  available: number[];
+  /** Stable tie-break (e.g. the location code). */
+  key: string;
+}
+
+export interface OptSolution {
+  /** Per candidate index used: units per line. */
+  allocation: Map<number, number[]>;
+  filled: number;
+  cost: number;
+}
+
+export interface OptResult {
+  best: OptSolution;
+  /** The next best plans found (distinct location sets, same fill), cheapest first. */
+  alternatives: OptSolution[];
+  provenOptimal: boolean;
+  nodes: number;
+}
+
+export interface OptOptions {
+  maxLocations: number | null;
+  /** All lines from one location, or nothing. */
+  shipComplete: boolean;
+  maxNodes?: number;
+  alternatives?: number;
+}
+
+const EMPTY: OptSolution = { allocation: new Map(), filled: 0, cost: 0 };
+
+/** Better = fills more units, then costs less (ties within 1e-9 keep the first found). */
+function better(a: OptSolution, b: OptSolution): boolean {
+  return a.filled > b.filled || (a.filled === b.filled && a.cost < b.cost - 1e-9);
+}
+
+export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptions): OptResult {
+  const n = cands.length;
+  const L = lines.length;
+  const maxNodes = opts.maxNodes ?? 200_000;
+  const keepAlternatives = opts.alternatives ?? 3;
+  const demand = lines.map((l) => l.quantity);
+
+  // Per-unit order: the greedy fill of any set follows it.
+  const byUnit = [...cands.keys()].sort((x, y) => cands[x].perUnit - cands[y].perUnit || cands[x].key.localeCompare(cands[y].key));
+  const unitRank = new Array<number>(n);
+  byUnit.forEach((c, r) => (unitRank[c] = r));
+
+  /** Greedy fill of a set (indices sorted by unit rank); null when some member gets nothing. */
+  const evaluate = (set: number[]): OptSolution | null => {
+    const left = demand.slice();
+    const allocation = new Map<number, number[]>();
+    let filled = 0;
+    let cost = 0;
+    for (const c of set) {
+      const take = new Array<number>(L).fill(0);
+      let units = 0;
+      for (let j = 0; j < L; j++) {
+        const q = Math.min(left[j], cands[c].available[j]);
+        if (q > 0) {
+          take[j] = q;
+          left[j] -= q;
+          units += q;
+        }
+      }
+      if (units === 0) return null;
+      allocation.set(c, take);
+      filled += units;
+      cost += cands[c].fixed + cands[c].perUnit * units;
+    }
+    return { allocation, filled, cost };
+  };
+
+  // The most any plan can fill, and the least variable cost of filling that much.
+  const maxFill = demand.reduce((sum, q, j) => sum + Math.min(q, cands.reduce((s, c) => s + c.available[j], 0)), 0);
+  let varLB = 0;
+  for (let j = 0; j < L; j++) {
+    let need = Math.min(demand[j], cands.reduce((s, c) => s + c.available[j], 0));
+    for (const c of byUnit) {
+      if (need === 0) break;
+      const q = Math.min(need, cands[c].available[j]);
+      varLB += q * cands[c].perUnit;
+      need -= q;
+    }
+  }
+
+  const top: OptSolution[] = [];
+  const seen = new Set<string>();
+  let best = EMPTY;
+  let nodes = 0;
+  const consider = (s: OptSolution) => {
+    const id = [...s.allocation.keys()].sort((x, y) => x - y).join(',');
+    if (seen.has(id)) return;
+    seen.add(id);
+    if (better(s, best)) best = s;
+    // keep the cheapest few of the best fill, for the explanation
+    top.push(s);
+    top.sort((x, y) => y.filled - x.filled || x.cost - y.cost);
+    if (top.length > keepAlternatives + 1) top.pop();
+  };
+
+  if (opts.shipComplete) {
+    for (let c = 0; c < n; c++) {
+      if (!demand.every((q, j) => cands[c].available[j] >= q)) continue;
+      nodes++;
+      const s = evaluate([c])!;
+      consider(s);
+    }
+    const alts = top.filter((s) => s !== best && s.filled === best.filled).slice(0, keepAlternatives);
+    return { best, alternatives: alts, provenOptimal: true, nodes };
+  }
+
+  const maxK = Math.min(opts.maxLocations ?? n, n);
+  const byFixed = [...cands.keys()].sort((x, y) => cands[x].fixed - cands[y].fixed || cands[x].key.localeCompare(cands[y].key));
+  // Sum of the negative fixed costs from position i on: what adding more locations could still save.
+  const negAfter = new Array<number>(n + 1).fill(0);
+  for (let i = n - 1; i >= 0; i--) negAfter[i] = negAfter[i + 1] + Math.min(0, cands[byFixed[i]].fixed);
+
+  // Every single location first: a good first bound, and the alternatives a shopper would
+  // understand ("all from X instead").
+  for (let c = 0; c < n && maxK > 0; c++) {
+    nodes++;
+    const single = evaluate([c]);
+    if (single) consider(single);
+  }
+
+  let proven = true;
+  const set: number[] = []; // members, kept sorted by unit rank
+  const dfs = (from: number, fixedSum: number) => {
+    if (set.length >= maxK) return;
+    for (let i = from; i < n; i++) {
+      const c = byFixed[i];
+      // Nothing cheaper can follow once the best fills all it can and even this location's fixed cost breaks the bound.
+      if (best.filled === maxFill && fixedSum + cands[c].fixed + negAfter[i + 1] + varLB >= best.cost - 1e-9) {
+        if (cands[c].fixed >= 0) break;
+        continue;
+      }
+      if (nodes >= maxNodes) {
+        proven = false;
+        return;
+      }
+      nodes++;
+      const at = insertionPoint(set, c, unitRank);
+      set.splice(at, 0, c);
+      const s = evaluate(set);
+      if (s) {
+        consider(s);
+        if (s.filled < maxFill || set.length < maxK) dfs(i + 1, fixedSum + cands[c].fixed);
+      }
+      set.splice(at, 1);
+      if (!proven) return;
+    }
+  };
+  dfs(0, 0);
+
+  const alternatives = top.filter((s) => s !== best && s.filled === best.filled).slice(0, keepAlternatives);
+  return { best, alternatives, provenOptimal: proven, nodes };
+}
+
+function insertionPoint(set: number[], c: number, rank: number[]): number {
+  let i = 0;
+  while (i < set.length && rank[set[i]] < rank[c]) i++;
+  return i;
+}

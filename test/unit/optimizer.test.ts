@@ -1,0 +1,86 @@
+/** The optimizer against brute force: every subset of locations, on small random instances. */
+import fc from 'fast-check';
+import { optimize, type OptCandidate } from '../../src/sourcing/optimizer';
+
+/** Least-cost plan by trying every set of locations (each filled greedily by per-unit cost). */
+function bruteForce(demand: number[], cands: OptCandidate[], maxLocations: number | null, shipComplete: boolean) {
+  let best = { filled: 0, cost: 0 };
+  const n = cands.length;
+  for (let mask = 1; mask < 1 << n; mask++) {
+    const set = [...Array(n).keys()].filter((i) => mask & (1 << i)).sort((a, b) => cands[a].perUnit - cands[b].perUnit);
+    if (shipComplete && set.length !== 1) continue;
+    if (shipComplete && !demand.every((q, j) => cands[set[0]].available[j] >= q)) continue;
+    const left = demand.slice();
+    let filled = 0;
+    let cost = 0;
+    let used = 0;
+    for (const c of set) {
+      let units = 0;
+      demand.forEach((_, j) => {
+        const q = Math.min(left[j], cands[c].available[j]);
+        left[j] -= q;
+        units += q;
+      });
+      if (units > 0) {
+        used++;
+        filled += units;
+        cost += cands[c].fixed + cands[c].perUnit * units;
+      }
+    }
+    if (maxLocations !== null && used > maxLocations) continue;
+    if (filled > best.filled || (filled === best.filled && cost < best.cost - 1e-9)) best = { filled, cost };
+  }
+  return best;
+}
+
+const instance = fc
+  .record({ lines: fc.integer({ min: 1, max: 3 }), locations: fc.integer({ min: 1, max: 7 }) })
+  .chain(({ lines, locations }) =>
+    fc.record({
+      demand: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: lines, maxLength: lines }),
+      cands: fc.array(
+        fc.record({
+          fixed: fc.oneof({ weight: 5, arbitrary: fc.double({ min: 1, max: 20, noNaN: true }) }, fc.double({ min: -5, max: 1, noNaN: true })),
+          perUnit: fc.double({ min: 0, max: 4, noNaN: true }),
+          available: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: lines, maxLength: lines }),
+          key: fc.string({ maxLength: 3 }),
+        }),
+        { minLength: locations, maxLength: locations },
+      ),
+      maxLocations: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
+      shipComplete: fc.boolean(),
+    }),
+  );
+
+describe('optimize', () => {
+  it('matches brute force on small random instances: same fill, same least cost, proven optimal', () => {
+    fc.assert(
+      fc.property(instance, ({ demand, cands, maxLocations, shipComplete }) => {
+        const r = optimize(demand.map((quantity) => ({ quantity })), cands, { maxLocations, shipComplete });
+        const expected = bruteForce(demand, cands, maxLocations, shipComplete);
+        expect(r.provenOptimal).toBe(true);
+        expect(r.best.filled).toBe(expected.filled);
+        expect(r.best.cost).toBeCloseTo(expected.cost, 6);
+        // the plan is feasible: never more than available, never more than demanded, within the location limit
+        const perLine = demand.map(() => 0);
+        for (const [c, take] of r.best.allocation) {
+          take.forEach((q, j) => {
+            expect(q).toBeLessThanOrEqual(cands[c].available[j]);
+            perLine[j] += q;
+          });
+        }
+        perLine.forEach((q, j) => expect(q).toBeLessThanOrEqual(demand[j]));
+        if (maxLocations !== null) expect(r.best.allocation.size).toBeLessThanOrEqual(maxLocations);
+        if (shipComplete) expect(r.best.allocation.size).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 3000, seed: 42 },
+    );
+  });
+
+  it('says when its node limit cut the search short', () => {
+    const cands = Array.from({ length: 30 }, (_, i) => ({ fixed: 1, perUnit: 1 + i / 100, available: [1], key: String(i) }));
+    const r = optimize([{ quantity: 10 }], cands, { maxLocations: null, shipComplete: false, maxNodes: 50 });
+    expect(r.provenOptimal).toBe(false);
+    expect(r.best.filled).toBeGreaterThan(0);
+  });
+});
