@@ -11,7 +11,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, getMetadataStorage } from 'type-graphql';
 import { DateTimeScalar } from './common/scalars';
 import { OrderEventResolver, OrderLineResolver, OrderResolver } from './orders/order.resolver';
-import { ExcludedCandidateResolver, FulfillmentGroupResolver, FulfillmentPlanResolver } from './fulfillment/fulfillment.resolver';
+import { ExcludedCandidateResolver, FulfillmentGroupPreviewResolver, FulfillmentGroupResolver, FulfillmentPlanResolver } from './fulfillment/fulfillment.resolver';
 import { InventoryPositionResolver, LocationResolver } from './inventory/inventory.resolver';
 import { SourcingRuleResolver } from './sourcing/sourcing.resolver';
 import { CartReservationLineResolver, CartReservationResolver } from './carts/cart.resolver';
@@ -29,7 +29,7 @@ export async function buildOrdersSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: [
       OrderResolver, OrderLineResolver, OrderEventResolver,
-      FulfillmentPlanResolver, FulfillmentGroupResolver, ExcludedCandidateResolver,
+      FulfillmentPlanResolver, FulfillmentGroupResolver, ExcludedCandidateResolver, FulfillmentGroupPreviewResolver,
       LocationResolver, InventoryPositionResolver, SourcingRuleResolver, CartReservationResolver, CartReservationLineResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

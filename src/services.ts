@@ -10,6 +10,8 @@ import { ResourcingService } from './fulfillment/resourcing.service';
 import { Sweeper } from './fulfillment/sweep';
 import { AuditService } from './inventory/audit.service';
 import { CartService } from './carts/cart.service';
+import { RuleService } from './sourcing/rule.service';
+import { SimulationService } from './sourcing/simulation.service';
 
 export function createServices(db: Database, log: Logger) {
   const sourcing = new SourcingService();
@@ -22,6 +24,8 @@ export function createServices(db: Database, log: Logger) {
     }),
     audit: new AuditService(db),
     sourcing,
+    rules: new RuleService(db),
+    simulation: new SimulationService(db, sourcing),
     resourcing,
     carts,
     orders: new OrderService(db, sourcing, carts),

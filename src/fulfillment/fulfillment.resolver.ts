@@ -6,7 +6,7 @@ import { fromUnits, toUnits } from '../common/money';
 import { money, Money } from '../common/types';
 import { Location } from '../inventory/inventory.types';
 import { Order, FulfillmentGroupPayload } from '../orders/order.types';
-import { ExcludedCandidate, SourcingExplanation, SourcingRule } from '../sourcing/sourcing.types';
+import { ExcludedCandidate, FulfillmentGroupPreview, SourcingExplanation, SourcingRule } from '../sourcing/sourcing.types';
 import { FulfillmentGroup, FulfillmentPlan, FulfillmentStatus, PlanLine, TrackingInput } from './fulfillment.types';
 import type { GroupRecord, PlanRecord } from './records';
 import { nextStates } from './state-machine';
@@ -56,6 +56,14 @@ export class FulfillmentPlanResolver {
       ruleId: e.ruleId,
       ruleVersion: e.ruleVersion,
     };
+  }
+}
+
+@Resolver(() => FulfillmentGroupPreview)
+export class FulfillmentGroupPreviewResolver {
+  @FieldResolver(() => Location)
+  location(@Root() g: { locationId: string }, @Ctx() ctx: Context) {
+    return ctx.loaders.location.load(g.locationId);
   }
 }
 

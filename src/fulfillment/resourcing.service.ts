@@ -139,31 +139,33 @@ export class ResourcingService {
    */
   async expireUnaccepted(limit = 100): Promise<number> {
     let handled = 0;
-    while (handled < limit) {
-      const done = await this.db.transaction(async (tx) => {
+    for (let round = 0; round < limit * 2 && handled < limit; round++) {
+      const outcome = await this.db.transaction(async (tx): Promise<'none' | 'handled' | 'skipped'> => {
         const [claim] = await tx.query<{ id: string }>(
           `SELECT o.id FROM orders o
             WHERE o.id IN (SELECT order_id FROM fulfillment_groups WHERE status = 'PENDING' AND accept_by < now() ORDER BY accept_by LIMIT 50)
               AND NOT EXISTS (SELECT 1 FROM order_holds h WHERE h.order_id = o.id AND h.released_at IS NULL)
             LIMIT 1 FOR UPDATE SKIP LOCKED`,
         );
-        if (!claim) return false;
+        if (!claim) return 'none';
+        // The claim's subquery saw a snapshot from before the lock: look again now that we hold it.
         const order = (await lockOrder(tx, claim.id))!;
         const state = await loadState(tx, order.id);
-        const [{ now }] = await tx.query<{ now: Date }>('SELECT now()');
-        if (state.openHolds > 0) return true; // held meanwhile: no group may be accepted, so none is late
+        if (state.openHolds > 0) return 'skipped'; // held meanwhile: no group may be accepted, so none is late
         const late = state.groups.filter((g) => g.status === 'PENDING');
-        const expired = (await tx.query<{ id: string }>(`SELECT id FROM fulfillment_groups WHERE id = ANY($1) AND accept_by < $2`, [late.map((g) => g.id), now])).map((r) => r.id);
-        const end = late.filter((g) => expired.includes(g.id));
-        if (end.length === 0) return true;
+        const expired = new Set(
+          (await tx.query<{ id: string }>(`SELECT id FROM fulfillment_groups WHERE id = ANY($1) AND accept_by < now()`, [late.map((g) => g.id)])).map((r) => r.id),
+        );
+        const end = late.filter((g) => expired.has(g.id));
+        if (end.length === 0) return 'skipped'; // another process handled it first
         await this.replan(tx, order, state, {
           end, endAs: 'REJECTED', excludeLocationIds: end.map((g) => g.locationId), actor: 'system:acceptance-deadline',
           reason: 'not accepted before the deadline', eventType: 'GROUP_EXPIRED',
         });
-        return true;
+        return 'handled';
       });
-      if (!done) break;
-      handled += 1;
+      if (outcome === 'none') break;
+      if (outcome === 'handled') handled += 1;
     }
     return handled;
   }

@@ -34,7 +34,7 @@ export interface SourcingOutcome {
 
 export class SourcingService {
   async rules(q: Queryable): Promise<RuleRecord[]> {
-    const rows = await q.query<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules ORDER BY priority DESC, created_at`, [], 'sourcing_rules');
+    const rows = await q.query<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE deleted_at IS NULL ORDER BY priority DESC, created_at`, [], 'sourcing_rules_v2');
     return rows.map(toRule);
   }
 

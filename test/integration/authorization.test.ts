@@ -12,8 +12,10 @@ import {
   GetOrderDocument, InventoryPositionsDocument, ListOrdersDocument, LocationsDocument, PlaceOrderDocument, ServiceSdlDocument,
   SetInventoryDocument, SourcingRulesDocument, TypenameDocument, UpsertLocationDocument, CancelOrderLinesDocument, HoldOrderDocument,
   ReleaseOrderHoldDocument, ReturnOrderLinesDocument, ResourceOrderDocument, RejectFulfillmentDocument, InventoryAuditDocument, ReserveCartDocument,
-  ReleaseCartReservationDocument,
+  ReleaseCartReservationDocument, PreviewSourcingDocument, SimulateSourcingRuleDocument, UpsertSourcingRuleDocument, DeleteSourcingRuleDocument,
 } from '../generated/graphql';
+
+const RULE = { name: 'matrix', priority: 1, cost: { perShipment: 1, perUnit: 1, perUnitKm: 0, perShipmentKm: 0, priorityWeight: 0 } };
 
 let t: TestApp;
 let storeA: string;
@@ -89,6 +91,10 @@ describe('role matrix', () => {
     ['inventoryAudit', async (as) => codeOf(await t.exec(InventoryAuditDocument, {}, as)), ['AGENT', 'SERVICE', 'ADMIN']],
     ['reserveCart', async (as) => codeOf(await t.exec(ReserveCartDocument, { input: { customerId: 'c', method: 'PICKUP', pickupLocationId: storeA, lines: [{ sku: 'P', quantity: 1, unitPrice: '1' }] }, key: `cart-${as.role}` }, as)), ['SERVICE', 'ADMIN']],
     ['releaseCartReservation', async (as) => codeOf(await t.exec(ReleaseCartReservationDocument, { id: '00000000-0000-4000-8000-000000000000' }, as)), ['SERVICE', 'ADMIN']],
+    ['previewSourcing', async (as) => codeOf(await t.exec(PreviewSourcingDocument, { input: orderInput({ lines: [{ sku: 'P', quantity: 1, unitPrice: '1' }] }) }, as)), ['CUSTOMER', 'STORE', 'AGENT', 'SERVICE', 'ADMIN']],
+    ['simulateSourcingRule', async (as) => codeOf(await t.exec(SimulateSourcingRuleDocument, { rule: RULE, lastOrders: 5 }, as)), ['ADMIN']],
+    ['upsertSourcingRule', async (as) => codeOf(await t.exec(UpsertSourcingRuleDocument, { input: { ...RULE, enabled: false } }, as)), ['ADMIN']],
+    ['deleteSourcingRule', async (as) => codeOf(await t.exec(DeleteSourcingRuleDocument, { id: '00000000-0000-4000-8000-000000000000' }, as)), ['ADMIN']],
   ];
   for (const [name, run, allowed] of ops) {
     it.each(Object.keys(ROLES))(`${name} as %s`, async (role) => {
