@@ -10,7 +10,8 @@
  * keeps only "tight" sets (every member receives units; every subset of an optimal plan's
  * locations taken in that order is tight too, so nothing optimal is cut). A branch ends
  * when its fixed costs plus the cheapest possible variable cost cannot beat the best plan.
- * Beyond `maxNodes` evaluations the best plan found is returned, flagged as not proven.
+ * Beyond `maxNodes` evaluations (default 20,000) the best plan found is returned, flagged
+ * as not proven.
  */
 
 export interface OptLine {
@@ -61,7 +62,7 @@ function better(a: OptSolution, b: OptSolution): boolean {
 export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptions): OptResult {
   const n = cands.length;
   const L = lines.length;
-  const maxNodes = opts.maxNodes ?? 200_000;
+  const maxNodes = opts.maxNodes ?? 20_000;
   const keepAlternatives = opts.alternatives ?? 3;
   const demand = lines.map((l) => l.quantity);
 
@@ -135,7 +136,42 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
   }
 
   const maxK = Math.min(opts.maxLocations ?? n, n);
-  const byFixed = [...cands.keys()].sort((x, y) => cands[x].fixed - cands[y].fixed || cands[x].key.localeCompare(cands[y].key));
+  // Cheapest fixed cost first; among equals, the location that can ship the most first.
+  const supply = cands.map((c) => c.available.reduce((s, a) => s + a, 0));
+  const byFixed = [...cands.keys()].sort(
+    (x, y) => cands[x].fixed - cands[y].fixed || supply[y] - supply[x] || cands[x].perUnit - cands[y].perUnit || cands[x].key.localeCompare(cands[y].key),
+  );
+  const position = new Array<number>(n);
+  byFixed.forEach((c, i) => (position[c] = i));
+  // What one location can ship toward this order, and the largest such amount from position i on.
+  const capped = cands.map((c) => c.available.reduce((sum, a, j) => sum + Math.min(a, demand[j]), 0));
+  const maxSupplyFrom = new Array<number>(n + 1).fill(0);
+  for (let i = n - 1; i >= 0; i--) maxSupplyFrom[i] = Math.max(maxSupplyFrom[i + 1], capped[byFixed[i]]);
+  // Sums of non-negative fixed costs in search order, for "k more locations cost at least ..."
+  const fixedPrefix = new Array<number>(n + 1).fill(0);
+  for (let i = 0; i < n; i++) fixedPrefix[i + 1] = fixedPrefix[i] + Math.max(0, cands[byFixed[i]].fixed);
+
+  /**
+   * Lower bound for the branch that holds `set` and may add only candidates after position
+   * `i`: the most it can fill, and the least unit cost of filling that, over those locations.
+   */
+  const branchBound = (i: number): { fill: number; variable: number } => {
+    let fill = 0;
+    let variable = 0;
+    const inSet = new Set(set);
+    for (let j = 0; j < L; j++) {
+      let need = demand[j];
+      for (const c of byUnit) {
+        if (need === 0) break;
+        if (!inSet.has(c) && position[c] <= i) continue;
+        const q = Math.min(need, cands[c].available[j]);
+        fill += q;
+        variable += q * cands[c].perUnit;
+        need -= q;
+      }
+    }
+    return { fill, variable };
+  };
   // Sum of the negative fixed costs from position i on: what adding more locations could still save.
   const negAfter = new Array<number>(n + 1).fill(0);
   for (let i = n - 1; i >= 0; i--) negAfter[i] = negAfter[i + 1] + Math.min(0, cands[byFixed[i]].fixed);
@@ -146,6 +182,31 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
     nodes++;
     const single = evaluate([c]);
     if (single) consider(single);
+  }
+
+  // A greedy cover as a first incumbent: the location that ships the most still needed, the
+  // cheaper per unit on ties, until nothing more can be filled. Tight bounds from the start.
+  {
+    const left = demand.slice();
+    const chosen: number[] = [];
+    while (chosen.length < maxK) {
+      let pick = -1;
+      let pickUnits = 0;
+      for (let c = 0; c < n; c++) {
+        if (chosen.includes(c)) continue;
+        let u = 0;
+        for (let j = 0; j < L; j++) u += Math.min(left[j], cands[c].available[j]);
+        if (u > pickUnits || (u === pickUnits && u > 0 && cands[c].perUnit < cands[pick].perUnit)) [pick, pickUnits] = [c, u];
+      }
+      if (pick < 0) break;
+      chosen.push(pick);
+      for (let j = 0; j < L; j++) left[j] -= Math.min(left[j], cands[pick].available[j]);
+    }
+    if (chosen.length > 1) {
+      nodes++;
+      const greedy = evaluate(chosen.sort((x, y) => unitRank[x] - unitRank[y]));
+      if (greedy) consider(greedy);
+    }
   }
 
   let proven = true;
@@ -169,7 +230,15 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
       const s = evaluate(set);
       if (s) {
         consider(s);
-        if (s.filled < maxFill || set.length < maxK) dfs(i + 1, fixedSum + cands[c].fixed);
+        if (set.length < maxK && i + 1 < n) {
+          // Go deeper only if the branch could still beat the best: fill more, or the same for less.
+          const b = branchBound(i);
+          // Reaching the branch's fill needs at least this many more locations, the cheapest of them at least:
+          const more = s.filled < b.fill ? Math.min(n - i - 1, Math.ceil((b.fill - s.filled) / Math.max(1, maxSupplyFrom[i + 1]))) : 0;
+          const extra = fixedPrefix[i + 1 + more] - fixedPrefix[i + 1];
+          const lb = fixedSum + cands[c].fixed + extra + negAfter[i + 1] + b.variable;
+          if (b.fill > best.filled || (b.fill === best.filled && lb < best.cost - 1e-9)) dfs(i + 1, fixedSum + cands[c].fixed);
+        }
       }
       set.splice(at, 1);
       if (!proven) return;

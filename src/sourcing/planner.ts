@@ -92,7 +92,13 @@ export function fixedCost(rule: RuleRecord, km: number, priority: number): numbe
   return rule.cost.perShipment + rule.cost.perShipmentKm * km - rule.cost.priorityWeight * priority;
 }
 
-export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: { maxNodes?: number } = {}): Plan {
+export interface Eligible {
+  c: CandidateLocation;
+  km: number;
+}
+
+/** The candidates that may serve this request under the rule (nearest first), and why the others may not. */
+export function eligibleCandidates(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord): { eligible: Eligible[]; excluded: Plan['excluded'] } {
   const useSafety = rule.constraints.useSafetyStock;
   const excludedIds = new Set([...rule.candidates.excludeLocationIds, ...(request.excludeLocationIds ?? [])]);
   const excluded: Plan['excluded'] = [];
@@ -114,9 +120,18 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
     else eligible.push({ c, km });
   }
 
-  const nearest = (a: { c: CandidateLocation; km: number }, b: { c: CandidateLocation; km: number }) =>
-    a.km - b.km || b.c.priority - a.c.priority || a.c.code.localeCompare(b.c.code);
-  eligible.sort(nearest);
+  eligible.sort((a, b) => a.km - b.km || b.c.priority - a.c.priority || a.c.code.localeCompare(b.c.code));
+  return { eligible, excluded };
+}
+
+/** Units of a SKU a candidate can promise under the rule (safety stock kept back unless it may be used). */
+export function availableFor(rule: RuleRecord, c: CandidateLocation, sku: string): number {
+  return availableAt(c, sku, rule.constraints.useSafetyStock);
+}
+
+export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: { maxNodes?: number } = {}): Plan {
+  const useSafety = rule.constraints.useSafetyStock;
+  const { eligible, excluded } = eligibleCandidates(request, candidates, rule);
 
   const cands: OptCandidate[] = eligible.map((e) => ({
     fixed: fixedCost(rule, e.km, e.c.priority),

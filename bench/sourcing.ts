@@ -1,0 +1,350 @@
+/**
+ * npm run bench:sourcing — the planner on generated networks, against an exact MIP
+ * reference (GLPK) and two baselines. Prints one JSON line per network and order mix.
+ *
+ * Networks: 5 warehouses with 50, 200 and 500 stores, and 8 warehouses with 2,000 stores,
+ * in a box the size of the continental US. 2,000 SKUs with Zipf popularity; warehouses carry
+ * most of them, stores a sparse assortment. Order mixes: "realistic" (half single-line, up to
+ * 10 lines; 80/12/8 % ship, pickup, same-day; 3 % ship-complete) and "adversarial"
+ * (multi-unit lines over fragmented stock). Cost model of Jasin & Sinha (2015): 8.759 per
+ * package plus (0.423 + 0.000541 per mile) per unit.
+ *
+ * Options (environment): BENCH_ORDERS (timed orders per mix, default 2000), BENCH_REFERENCE
+ * (orders per mix checked against the MIP, default 300), BENCH_SEED.
+ */
+import { performance } from 'node:perf_hooks';
+import { haversineKm, type GeoPoint } from '../src/common/geo';
+import { eligibleCandidates, availableFor, groupCost, planSourcing, type CandidateLocation, type PlanRequest } from '../src/sourcing/planner';
+import type { RuleRecord } from '../src/sourcing/rules';
+
+const MILE_KM = 1.609344;
+const SEED = Number(process.env.BENCH_SEED ?? 7);
+const TIMED = Number(process.env.BENCH_ORDERS ?? 2000);
+const REFERENCE = Number(process.env.BENCH_REFERENCE ?? 300);
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const baseRule = (over: Partial<RuleRecord> = {}): RuleRecord => ({
+  id: 'bench', name: 'Jasin-Sinha', enabled: true, priority: 0, version: 1, isDefault: true,
+  match: { channels: [], methods: [], countryCodes: [] },
+  candidates: { locationTypes: [], maxDistanceKm: null, excludeLocationIds: [] },
+  cost: { perShipment: 8.759, perUnit: 0.423, perUnitKm: 0.000541 / MILE_KM, perShipmentKm: 0, priorityWeight: 0 },
+  constraints: { maxShipments: null, shipComplete: false, respectCapacity: true, useSafetyStock: false },
+  fallback: 'BACKORDER', acceptanceDeadlineMinutes: null, remorseHoldMinutes: null,
+  ...over,
+});
+const SHIP_RULE = baseRule();
+const SAME_DAY_RULE = baseRule({ candidates: { locationTypes: ['STORE'], maxDistanceKm: 40, excludeLocationIds: [] } });
+
+interface Network {
+  name: string;
+  locations: CandidateLocation[];
+  /** sku -> indices of locations that stock it */
+  bySku: Map<string, number[]>;
+  stores: number[];
+  skus: string[];
+  zipf: number[];
+}
+
+function buildNetwork(name: string, warehouses: number, stores: number, fragmented: boolean, rand: () => number): Network {
+  const skus = Array.from({ length: 2000 }, (_, i) => `SKU-${i}`);
+  const weights = skus.map((_, i) => 1 / (i + 1) ** 1.05);
+  const total = weights.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  const zipf = weights.map((w) => (acc += w / total));
+  const metros = Array.from({ length: 40 }, () => ({ lat: 26 + rand() * 22, lng: -122 + rand() * 52 }));
+  const locations: CandidateLocation[] = [];
+  const add = (code: string, type: 'WAREHOUSE' | 'STORE', geo: GeoPoint, stock: Map<string, number>) =>
+    locations.push({
+      id: code, code, type, geo, methods: type === 'WAREHOUSE' ? ['SHIP'] : ['SHIP', 'PICKUP', 'SAME_DAY'], active: true, priority: 0,
+      dailyCapacity: null, groupsToday: 0,
+      stock: new Map([...stock].map(([sku, onHand]) => [sku, { onHand, reserved: 0, safetyStock: 0 }])),
+    });
+  for (let w = 0; w < warehouses; w++) {
+    const stock = new Map<string, number>();
+    skus.forEach((sku, i) => {
+      if (rand() < 0.92) stock.set(sku, fragmented ? 1 + Math.floor(rand() * 4) : Math.floor(rand() * (i < 200 ? 400 : 60)));
+    });
+    add(`WH-${w}`, 'WAREHOUSE', { lat: 28 + rand() * 18, lng: -120 + rand() * 46 }, stock);
+  }
+  for (let s = 0; s < stores; s++) {
+    const m = metros[Math.floor(rand() * metros.length)];
+    const stock = new Map<string, number>();
+    skus.forEach((sku, i) => {
+      if (rand() < Math.min(0.8, 12 / (i + 1) ** 0.55)) stock.set(sku, fragmented ? 1 + Math.floor(rand() * 2) : 1 + Math.floor(rand() * 8));
+    });
+    add(`ST-${s}`, 'STORE', { lat: m.lat + (rand() - 0.5) * 0.6, lng: m.lng + (rand() - 0.5) * 0.6 }, stock);
+  }
+  const bySku = new Map<string, number[]>();
+  locations.forEach((l, i) => l.stock.forEach((_, sku) => bySku.set(sku, [...(bySku.get(sku) ?? []), i])));
+  return { name, locations, bySku, stores: locations.map((l, i) => (l.type === 'STORE' ? i : -1)).filter((i) => i >= 0), skus, zipf };
+}
+
+function pickSku(net: Network, rand: () => number): string {
+  const r = rand();
+  let lo = 0;
+  let hi = net.zipf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (net.zipf[mid] < r) lo = mid + 1;
+    else hi = mid;
+  }
+  return net.skus[lo];
+}
+
+interface Order {
+  request: PlanRequest;
+  rule: RuleRecord;
+  candidates: CandidateLocation[];
+}
+
+function makeOrder(net: Network, mix: 'realistic' | 'adversarial', rand: () => number, n: number): Order {
+  const store = net.locations[net.stores[Math.floor(rand() * net.stores.length)]];
+  const destination = { lat: store.geo.lat + (rand() - 0.5) * 0.3, lng: store.geo.lng + (rand() - 0.5) * 0.3 };
+  const lineCount = mix === 'adversarial' ? 2 + Math.floor(rand() * 5) : rand() < 0.5 ? 1 : 2 + Math.floor(rand() * 9);
+  const skus = new Set<string>();
+  while (skus.size < lineCount) skus.add(pickSku(net, rand));
+  const lines = [...skus].map((sku, i) => ({
+    orderLineId: `${n}-${i}`, sku, quantity: mix === 'adversarial' ? 3 + Math.floor(rand() * 6) : rand() < 0.85 ? 1 : 2 + Math.floor(rand() * 2),
+  }));
+  const r = rand();
+  const method = mix === 'adversarial' || r < 0.8 ? 'SHIP' : r < 0.92 ? 'PICKUP' : 'SAME_DAY';
+  const request: PlanRequest = {
+    method, destination: method === 'PICKUP' ? store.geo : destination, pickupLocationId: method === 'PICKUP' ? store.id : null,
+    shipComplete: mix === 'realistic' && rand() < 0.03, lines,
+  };
+  const idx = new Set<number>();
+  for (const l of lines) for (const i of net.bySku.get(l.sku) ?? []) idx.add(i);
+  return { request, rule: method === 'SAME_DAY' ? SAME_DAY_RULE : SHIP_RULE, candidates: [...idx].map((i) => net.locations[i]) };
+}
+
+interface Outcome {
+  filled: number;
+  cost: number;
+  shipments: number;
+}
+
+/** Baseline: every line from the nearest locations with stock, in turn. */
+function closestFirst(o: Order): Outcome {
+  const { eligible } = eligibleCandidates(o.request, o.candidates, o.rule);
+  const used = new Map<number, number>();
+  let filled = 0;
+  for (const l of o.request.lines) {
+    let need = l.quantity;
+    for (let i = 0; i < eligible.length && need > 0; i++) {
+      const q = Math.min(need, availableFor(o.rule, eligible[i].c, l.sku));
+      if (q > 0) {
+        used.set(i, (used.get(i) ?? 0) + q);
+        need -= q;
+        filled += q;
+      }
+    }
+  }
+  return price(o, eligible, used, filled);
+}
+
+/** Baseline: the nearest location that ships everything, else cover with the fewest (most units first). */
+function fewestThenClosest(o: Order): Outcome {
+  const { eligible } = eligibleCandidates(o.request, o.candidates, o.rule);
+  const complete = eligible.findIndex((e) => o.request.lines.every((l) => availableFor(o.rule, e.c, l.sku) >= l.quantity));
+  const used = new Map<number, number>();
+  let filled = 0;
+  if (complete >= 0) {
+    filled = o.request.lines.reduce((s, l) => s + l.quantity, 0);
+    used.set(complete, filled);
+  } else if (!o.request.shipComplete) {
+    const left = new Map(o.request.lines.map((l) => [l.sku, l.quantity]));
+    const pool = new Set(eligible.keys());
+    for (;;) {
+      let best = -1;
+      let bestUnits = 0;
+      for (const i of pool) {
+        let u = 0;
+        for (const [sku, q] of left) u += Math.min(q, availableFor(o.rule, eligible[i].c, sku));
+        if (u > bestUnits) [best, bestUnits] = [i, u];
+      }
+      if (best < 0) break;
+      for (const [sku, q] of left) left.set(sku, q - Math.min(q, availableFor(o.rule, eligible[best].c, sku)));
+      used.set(best, bestUnits);
+      filled += bestUnits;
+      pool.delete(best);
+      if (o.rule.constraints.maxShipments !== null && used.size >= o.rule.constraints.maxShipments) break;
+    }
+  }
+  return price(o, eligible, used, filled);
+}
+
+function price(o: Order, eligible: { c: CandidateLocation; km: number }[], used: Map<number, number>, filled: number): Outcome {
+  let cost = 0;
+  for (const [i, units] of used) cost += groupCost(o.rule, units, eligible[i].km, eligible[i].c.priority);
+  return { filled, cost, shipments: used.size };
+}
+
+/** The part of glpk.js this benchmark uses (the package is ESM-only; loaded with import()). */
+interface Glpk {
+  GLP_MIN: number;
+  GLP_UP: number;
+  GLP_DB: number;
+  GLP_MSG_OFF: number;
+  solve(lp: unknown, options?: unknown): { result: { vars: Record<string, number>; z: number } };
+}
+
+/** The exact reference: a MIP over every eligible location (fill first, then cost). */
+function reference(glpk: Glpk, o: Order): Outcome {
+  const { eligible } = eligibleCandidates(o.request, o.candidates, o.rule);
+  const lines = o.request.lines;
+  if (o.request.shipComplete) {
+    let best: Outcome = { filled: 0, cost: 0, shipments: 0 };
+    for (const e of eligible) {
+      if (!lines.every((l) => availableFor(o.rule, e.c, l.sku) >= l.quantity)) continue;
+      const units = lines.reduce((s, l) => s + l.quantity, 0);
+      const cost = groupCost(o.rule, units, e.km, e.c.priority);
+      if (best.filled === 0 || cost < best.cost) best = { filled: units, cost, shipments: 1 };
+    }
+    return best;
+  }
+  const BIG = 10_000; // worth more than any cost difference: fill first
+  const vars: { name: string; coef: number }[] = [];
+  const subjectTo: { name: string; vars: { name: string; coef: number }[]; bnds: { type: number; ub: number; lb: number } }[] = [];
+  const bounds: { name: string; type: number; ub: number; lb: number }[] = [];
+  const generals: string[] = [];
+  const binaries: string[] = [];
+  eligible.forEach((e, i) => {
+    const perUnit = o.rule.cost.perUnit + o.rule.cost.perUnitKm * e.km;
+    vars.push({ name: `y${i}`, coef: groupCost(o.rule, 0, e.km, e.c.priority) });
+    binaries.push(`y${i}`);
+    lines.forEach((l, j) => {
+      const a = Math.min(l.quantity, availableFor(o.rule, e.c, l.sku));
+      if (a <= 0) return;
+      vars.push({ name: `x${i}_${j}`, coef: perUnit - BIG });
+      generals.push(`x${i}_${j}`);
+      bounds.push({ name: `x${i}_${j}`, type: glpk.GLP_DB, lb: 0, ub: a });
+      subjectTo.push({ name: `open${i}_${j}`, vars: [{ name: `x${i}_${j}`, coef: 1 }, { name: `y${i}`, coef: -a }], bnds: { type: glpk.GLP_UP, ub: 0, lb: 0 } });
+    });
+  });
+  lines.forEach((l, j) => {
+    const xs = eligible.map((_, i) => `x${i}_${j}`).filter((x) => generals.includes(x));
+    if (xs.length) subjectTo.push({ name: `demand${j}`, vars: xs.map((name) => ({ name, coef: 1 })), bnds: { type: glpk.GLP_UP, ub: l.quantity, lb: 0 } });
+  });
+  if (o.rule.constraints.maxShipments !== null) {
+    subjectTo.push({ name: 'shipments', vars: eligible.map((_, i) => ({ name: `y${i}`, coef: 1 })), bnds: { type: glpk.GLP_UP, ub: o.rule.constraints.maxShipments, lb: 0 } });
+  }
+  if (vars.length === 0) return { filled: 0, cost: 0, shipments: 0 };
+  const res = glpk.solve({ name: 'plan', objective: { direction: glpk.GLP_MIN, name: 'cost', vars }, subjectTo, bounds, generals, binaries }, { msglev: glpk.GLP_MSG_OFF });
+  // Price the MIP's plan exactly from its values (z carries the fill weight's rounding).
+  let filled = 0;
+  let shipments = 0;
+  let cost = 0;
+  const units = new Map<number, number>();
+  for (const [name, v] of Object.entries(res.result.vars)) {
+    const q = Math.round(v);
+    if (name.startsWith('x') && q > 0) {
+      const i = Number(name.slice(1, name.indexOf('_')));
+      units.set(i, (units.get(i) ?? 0) + q);
+      filled += q;
+    }
+  }
+  for (const [i, u] of units) {
+    shipments++;
+    cost += groupCost(o.rule, u, eligible[i].km, eligible[i].c.priority);
+  }
+  return { filled, cost, shipments };
+}
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function main(): Promise<void> {
+  const glpk: Glpk = await ((await import('glpk.js/node')) as { default: () => Promise<Glpk> }).default();
+  const networks: [string, number, number][] = [
+    ['5+50', 5, 50],
+    ['5+200', 5, 200],
+    ['5+500', 5, 500],
+    ['8+2000', 8, 2000],
+  ];
+  for (const [name, wh, st] of networks) {
+    for (const mix of ['realistic', 'adversarial'] as const) {
+      const rand = prng(SEED + wh * 7919 + st + (mix === 'adversarial' ? 1 : 0));
+      const net = buildNetwork(name, wh, st, mix === 'adversarial', rand);
+      const orders = Array.from({ length: TIMED }, (_, i) => makeOrder(net, mix, rand, i));
+      // warm up, then time the planner alone
+      for (const o of orders.slice(0, 200)) planSourcing(o.request, o.candidates, o.rule);
+      const latencies: number[] = [];
+      const plans = orders.map((o) => {
+        const t0 = performance.now();
+        const p = planSourcing(o.request, o.candidates, o.rule);
+        latencies.push(performance.now() - t0);
+        return p;
+      });
+      const total = latencies.reduce((a, b) => a + b, 0);
+      // Price the planner's plan exactly (the plan's own figures are rounded for display).
+      const outcome = (i: number): Outcome => {
+        const o = orders[i];
+        const byId = new Map(o.candidates.map((c) => [c.id, c]));
+        let filled = 0;
+        let cost = 0;
+        for (const g of plans[i].groups) {
+          const c = byId.get(g.locationId)!;
+          const units = g.lines.reduce((t, l) => t + l.quantity, 0);
+          filled += units;
+          cost += groupCost(o.rule, units, o.request.destination ? haversineKm(c.geo, o.request.destination) : 0, c.priority);
+        }
+        return { filled, cost, shipments: plans[i].shipmentCount };
+      };
+      let exact = 0;
+      let belowFill = 0;
+      const gaps: number[] = [];
+      const closest: number[] = [];
+      const fewest: number[] = [];
+      const refCount = Math.min(REFERENCE, orders.length);
+      const refStart = performance.now();
+      for (let i = 0; i < refCount; i++) {
+        const ref = reference(glpk, orders[i]);
+        const mine = outcome(i);
+        const gapOf = (x: Outcome) => (x.filled < ref.filled ? Number.NaN : ref.cost > 0 ? (x.cost - ref.cost) / ref.cost : 0);
+        if (mine.filled < ref.filled) belowFill++;
+        const g = gapOf(mine);
+        if (!Number.isNaN(g)) gaps.push(Math.max(0, g));
+        if (mine.filled === ref.filled && Math.abs(mine.cost - ref.cost) <= 1e-6 * Math.max(1, ref.cost)) exact++;
+        const c = gapOf(closestFirst(orders[i]));
+        const f = gapOf(fewestThenClosest(orders[i]));
+        closest.push(Number.isNaN(c) ? 1 : Math.max(0, c));
+        fewest.push(Number.isNaN(f) ? 1 : Math.max(0, f));
+      }
+      const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+      console.log(
+        JSON.stringify({
+          bench: 'sourcing', network: name, locations: wh + st, mix, orders: orders.length, referenceOrders: refCount,
+          exactlyOptimalPct: round((100 * exact) / refCount, 3),
+          meanGapPct: round(100 * mean(gaps), 4), p99GapPct: round(100 * pct(gaps, 99), 4), filledBelowOptimum: belowFill,
+          provenOptimalPct: round((100 * plans.filter((p) => p.provenOptimal).length) / plans.length, 3),
+          shipmentsPerOrder: round(mean(plans.map((p) => p.shipmentCount)), 3),
+          latencyMs: { p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)), p999: round(pct(latencies, 99.9)) },
+          decisionsPerSecond: Math.round(orders.length / (total / 1000)),
+          baselines: {
+            closestFirst: { meanGapPct: round(100 * mean(closest), 3), p99GapPct: round(100 * pct(closest, 99), 3) },
+            fewestThenClosest: { meanGapPct: round(100 * mean(fewest), 3), p99GapPct: round(100 * pct(fewest, 99), 3) },
+          },
+          referenceSeconds: round((performance.now() - refStart) / 1000, 1),
+        }),
+      );
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
