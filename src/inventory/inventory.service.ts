@@ -3,7 +3,7 @@
  * count writes an inventory_movements row in the same transaction, so the ledger always
  * explains the position.
  */
-import type { Database, Queryable } from '../db/database';
+import type { Database } from '../db/database';
 import { fail, ok, userError, UserErrorCode, type Result, type UserError } from '../common/errors';
 import { checkGeo, checkInt, checkSku, checkText, isUuid } from '../common/validate';
 import { haversineKm, type GeoPoint } from '../common/geo';

@@ -11,14 +11,12 @@ import { isCurrencyCode, toUnits } from '../common/money';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import type { Principal } from '../auth/principal';
 import { actorOf, insertEvents, type NewOrderEvent } from '../events/outbox';
-import { lockPositions, recordMovements } from '../inventory/ledger';
 import { toLocation, LOCATION_COLUMNS, type LocationRow } from '../inventory/records';
 import type { SourcingService } from '../sourcing/sourcing.service';
 import type { CartService } from '../carts/cart.service';
 import { groupCost, type Plan, type PlanRequest, type PlanRequestLine } from '../sourcing/planner';
 import type { RuleRecord } from '../sourcing/rules';
 import { haversineKm } from '../common/geo';
-import { OPEN_STATES, SHIPPED_STATES, ACCEPTED_STATES, type FulfillmentStatusValue } from '../fulfillment/state-machine';
 import { deriveOrderStatus, type OrderStatusValue } from './status';
 import { ORDER_COLUMNS, toOrder, type AddressData, type OrderRecord, type OrderRow } from './records';
 
