@@ -24,7 +24,7 @@ export interface Config {
   jwtAudience?: string;
   routerSecrets: string[];
   logLevel: LogLevel;
-  /** How often the background sweep runs (holds due, acceptance deadlines, backorders); 0 turns it off. */
+  /** How often the background sweep runs (cart expiry, holds due, acceptance deadlines, backorders); 0 turns it off. */
   sweepIntervalMs: number;
   /** Seed the demo network when the database is empty (default: only on the embedded database). */
   seedDemo: boolean;

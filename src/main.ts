@@ -38,8 +38,8 @@ function jwtSecret(config: Config, log: Logger): string {
 }
 
 export async function start(config: Config, log: Logger): Promise<Running> {
-  if (config.jwksUrl && !config.jwtSecret) {
-    throw new ConfigError('JWKS_URL verification is not available in this version; set JWT_SECRET (HS256)');
+  if (config.jwksUrl) {
+    throw new ConfigError('JWKS_URL verification is not available in this version; unset it and set JWT_SECRET (HS256)');
   }
   let stopEmbedded: (() => Promise<void>) | undefined;
   let databaseUrl = config.databaseUrl;

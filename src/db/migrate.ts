@@ -32,16 +32,3 @@ export async function runMigrations(url: string, log: (msg: string) => void = ()
     await ds.destroy();
   }
 }
-
-/** Names of migrations this build knows that the database has not applied yet. */
-export async function pendingMigrations(url: string): Promise<string[]> {
-  const ds = new DataSource({ type: 'postgres', url, migrations, migrationsTableName: 'migrations', logging: false });
-  await ds.initialize();
-  try {
-    const done = await ds.query(`SELECT name FROM migrations`).catch(() => [] as { name: string }[]);
-    const names = new Set((done as { name: string }[]).map((r) => r.name));
-    return migrations.map((m) => new m().name).filter((n) => !names.has(n));
-  } finally {
-    await ds.destroy();
-  }
-}

@@ -1,4 +1,4 @@
-/** Fulfillment plan and group fields, and advanceFulfillment. */
+/** Fulfillment plans and groups: their fields, advanceFulfillment and rejectFulfillment, and the locations of previews and exclusions. */
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { canReadRules, requireRole } from '../auth/principal';

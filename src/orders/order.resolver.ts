@@ -135,7 +135,7 @@ export class OrderResolver {
   @FieldResolver(() => Boolean, { description: 'Whether this principal may cancel the whole order now.' })
   async canCancel(@Root() o: OrderRecord, @Ctx() ctx: Context): Promise<boolean> {
     const p = ctx.principal;
-    if (!p || !['CUSTOMER', 'AGENT', 'SERVICE', 'ADMIN'].includes(p.role) || o.status === 'CANCELLED') return false;
+    if (!p || !['CUSTOMER', 'AGENT', 'ADMIN'].includes(p.role) || o.status === 'CANCELLED') return false;
     const progress = await ctx.loaders.progressByOrder.load(o.id);
     return !progress.anyShipped && !(p.role === 'CUSTOMER' && progress.anyAccepted);
   }

@@ -1,7 +1,7 @@
 /**
- * Orders: placement (validated, idempotent, sourced and reserved in one transaction),
- * cancellation, and the reads with their access rules. Every change bumps the order's
- * version and appends its events in the same transaction (events/outbox.ts).
+ * Orders: placement (validated, idempotent, sourced and reserved in one transaction, or
+ * converted from a cart reservation) and the keyset listing. The lifecycle after placement
+ * lives in lifecycle.service.ts; who may read what, in access.ts.
  */
 import crypto from 'node:crypto';
 import type { Database, Tx } from '../db/database';
@@ -324,7 +324,7 @@ export class OrderService {
 
   /**
    * A keyset page of orders, newest first. The caller has already narrowed the filter to
-   * what the principal may see (see orders.resolver.ts).
+   * what the principal may see (see order.resolver.ts).
    */
   async list(first: number, after: string | null | undefined, filter: OrderFilterData): Promise<OrderPage> {
     const cur = after ? decodeCursor(after) : null;

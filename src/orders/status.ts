@@ -1,5 +1,6 @@
 /**
- * The order status, derived from its fulfillment groups so that the two never disagree.
+ * The order status, derived from its open holds, its active plan's groups and unallocated
+ * units, and whether it was cancelled or returned, so that order and groups never disagree.
  * Stored on the order for filtering; recomputed by this one function after every change.
  */
 import { ACCEPTED_STATES, DONE_STATES, ENDED_STATES, SHIPPED_STATES, type FulfillmentStatusValue } from '../fulfillment/state-machine';

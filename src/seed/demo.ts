@@ -1,6 +1,6 @@
 /**
- * The demo network seeded into an empty embedded database: 4 warehouses and 24 stores at
- * real US city coordinates, 200 SKUs with stock (receipts in the ledger, so the inventory
+ * The demo network seeded into an empty database (the embedded one, or any with SEED_DEMO=1):
+ * 4 warehouses, 23 stores and a dark store at real US city coordinates, 200 SKUs with stock (receipts in the ledger, so the inventory
  * audit holds from the start). Deterministic: the same data on every machine.
  */
 import type { Database } from '../db/database';

@@ -111,7 +111,8 @@ export function eligibleCandidates(request: PlanRequest, candidates: CandidateLo
     if (excludedIds.has(c.id)) reason = 'EXCLUDED';
     else if (!c.active) reason = 'INACTIVE';
     else if (!c.methods.includes(request.method)) reason = 'METHOD';
-    else if (rule.candidates.locationTypes.length > 0 && !rule.candidates.locationTypes.includes(c.type)) reason = 'METHOD';
+    // A location type the rule leaves out is excluded by the rule.
+    else if (rule.candidates.locationTypes.length > 0 && !rule.candidates.locationTypes.includes(c.type)) reason = 'EXCLUDED';
     // A distance limit with an unknown destination cannot be honoured: nothing is within it.
     else if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) reason = 'DISTANCE';
     else if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) reason = 'CAPACITY';

@@ -101,8 +101,8 @@ export class RuleService {
             if (input.expectedVersion != null && input.expectedVersion !== cur.version) {
               throw new UserErrorsAbort([userError(UserErrorCode.VERSION_CONFLICT, `The rule is at version ${cur.version}, not ${input.expectedVersion}`, f('expectedVersion'))]);
             }
-            if (cur.is_default && (!r.enabled || r.match.channels.length + r.match.methods.length + r.match.countryCodes.length > 0)) {
-              throw new UserErrorsAbort([userError(UserErrorCode.VALIDATION, 'The default rule stays enabled and matches every order', f('match'))]);
+            if (cur.is_default && (!r.enabled || r.priority !== 0 || r.match.channels.length + r.match.methods.length + r.match.countryCodes.length > 0)) {
+              throw new UserErrorsAbort([userError(UserErrorCode.VALIDATION, 'The default rule stays enabled, at priority 0, and matches every order', f('match'))]);
             }
             [row] = await tx.query<RuleRow>(
               `UPDATE sourcing_rules SET name = $2, enabled = $3, priority = $4, match = $5, candidates = $6, cost = $7, constraints = $8,

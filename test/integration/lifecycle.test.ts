@@ -288,7 +288,8 @@ describe('inventoryAudit', () => {
 describe('eligibility', () => {
   it('says what may be cancelled and returned', async () => {
     const o = await place({ lines: [{ sku: 'L1', quantity: 2, unitPrice: '1' }] });
-    expect(o.canCancel).toBe(true);
+    expect(o.canCancel).toBe(false); // read by the SERVICE that placed it: SERVICE does not cancel
+    expect((await t.ok(GetOrderDocument, { id: o.id }, { role: 'CUSTOMER', sub: 'customer-1' })).order!.canCancel).toBe(true);
     expect(o.lines[0]).toMatchObject({ cancellableQuantity: 2, returnableQuantity: 0 });
     const g = o.fulfillmentPlan!.groups[0];
     expect(g.nextStates).toEqual(['ACCEPTED', 'REJECTED', 'CANCELLED']);

@@ -65,7 +65,7 @@ it('adds a same-day channel with one mutation: simulate, save, and the next orde
   const near = await place({ method: 'SAME_DAY', lines: [{ sku: 'SD-1', quantity: 2, unitPrice: '1' }] });
   expect(near.order!.fulfillmentPlan!.groups.map((g) => g.location.id)).toEqual([store]);
   expect(near.order!.fulfillmentPlan!.explanation).toMatchObject({ ruleId: rule.id, ruleVersion: 1, provenOptimal: true });
-  expect(near.order!.fulfillmentPlan!.explanation.excluded.map((e) => [e.location.code, e.reason]).sort()).toEqual([['ST-FAR', 'DISTANCE'], ['WH', 'METHOD']]);
+  expect(near.order!.fulfillmentPlan!.explanation.excluded.map((e) => [e.location.code, e.reason]).sort()).toEqual([['ST-FAR', 'DISTANCE'], ['WH', 'EXCLUDED']]); // WH offers SAME_DAY but is not a store
 
   // an address out of reach: the rule's REJECT fallback refuses the order
   const far = await place({
@@ -94,6 +94,8 @@ it('versions every edit, refuses a stale one, and retires rules but never the de
   expect((await t.ok(DeleteSourcingRuleDocument, { id: def.id }, ADMIN)).deleteSourcingRule.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_TRANSITION' })]);
   const narrowed = await t.ok(UpsertSourcingRuleDocument, { input: { ...sameDay, id: def.id, name: 'Default', priority: 0, constraints: {}, fallback: 'BACKORDER' } }, ADMIN);
   expect(narrowed.upsertSourcingRule.userErrors).toEqual([expect.objectContaining({ code: 'VALIDATION', field: ['input', 'match'] })]);
+  const demoted = await t.ok(UpsertSourcingRuleDocument, { input: { ...sameDay, id: def.id, name: 'Default', priority: 5, match: {}, constraints: {}, fallback: 'BACKORDER' } }, ADMIN);
+  expect(demoted.upsertSourcingRule.userErrors).toEqual([expect.objectContaining({ code: 'VALIDATION' })]);
 });
 
 it('previews the promise on live stock and reserves nothing', async () => {
