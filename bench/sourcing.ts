@@ -10,7 +10,8 @@
  * package plus (0.423 + 0.000541 per mile) per unit.
  *
  * Options (environment): BENCH_ORDERS (timed orders per mix, default 2000), BENCH_REFERENCE
- * (orders per mix checked against the MIP, default 300), BENCH_SEED.
+ * (orders per mix checked against the MIP, default 300), BENCH_SEED, BENCH_MIXES
+ * (realistic,adversarial), BENCH_NETWORKS (5+50,5+200,5+500,8+2000).
  */
 import { performance } from 'node:perf_hooks';
 import { haversineKm, type GeoPoint } from '../src/common/geo';
@@ -21,6 +22,8 @@ const MILE_KM = 1.609344;
 const SEED = Number(process.env.BENCH_SEED ?? 7);
 const TIMED = Number(process.env.BENCH_ORDERS ?? 2000);
 const REFERENCE = Number(process.env.BENCH_REFERENCE ?? 300);
+const MIXES = (process.env.BENCH_MIXES ?? 'realistic,adversarial').split(',') as ('realistic' | 'adversarial')[];
+const NETWORKS = (process.env.BENCH_NETWORKS ?? '5+50,5+200,5+500,8+2000').split(',');
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -274,8 +277,8 @@ async function main(): Promise<void> {
     ['5+500', 5, 500],
     ['8+2000', 8, 2000],
   ];
-  for (const [name, wh, st] of networks) {
-    for (const mix of ['realistic', 'adversarial'] as const) {
+  for (const [name, wh, st] of networks.filter(([nm]) => NETWORKS.includes(nm))) {
+    for (const mix of MIXES) {
       const rand = prng(SEED + wh * 7919 + st + (mix === 'adversarial' ? 1 : 0));
       const net = buildNetwork(name, wh, st, mix === 'adversarial', rand);
       const orders = Array.from({ length: TIMED }, (_, i) => makeOrder(net, mix, rand, i));

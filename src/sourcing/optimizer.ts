@@ -96,6 +96,31 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
     return { allocation, filled, cost };
   };
 
+  // The same greedy fill without allocating: the search scores thousands of sets and keeps few.
+  const left = new Float64Array(L);
+  let scoredFill = 0;
+  let scoredCost = 0;
+  const score = (set: number[]): boolean => {
+    for (let j = 0; j < L; j++) left[j] = demand[j];
+    scoredFill = 0;
+    scoredCost = 0;
+    for (const c of set) {
+      const avail = cands[c].available;
+      let units = 0;
+      for (let j = 0; j < L; j++) {
+        const q = left[j] < avail[j] ? left[j] : avail[j];
+        if (q > 0) {
+          left[j] -= q;
+          units += q;
+        }
+      }
+      if (units === 0) return false;
+      scoredFill += units;
+      scoredCost += cands[c].fixed + cands[c].perUnit * units;
+    }
+    return true;
+  };
+
   // The most any plan can fill, and the least variable cost of filling that much.
   const maxFill = demand.reduce((sum, q, j) => sum + Math.min(q, cands.reduce((s, c) => s + c.available[j], 0)), 0);
   let varLB = 0;
@@ -113,10 +138,16 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
   const seen = new Set<string>();
   let best = EMPTY;
   let nodes = 0;
-  const consider = (s: OptSolution) => {
-    const id = [...s.allocation.keys()].sort((x, y) => x - y).join(',');
+  /** Offers the last scored set: kept when it is the best or among the next best few. */
+  const consider = (set: number[]) => {
+    const worst = top.length > keepAlternatives ? top[top.length - 1] : null;
+    const beatsBest = scoredFill > best.filled || (scoredFill === best.filled && scoredCost < best.cost - 1e-9);
+    const beatsTop = !worst || scoredFill > worst.filled || (scoredFill === worst.filled && scoredCost < worst.cost);
+    if (!beatsBest && !beatsTop && best !== EMPTY) return;
+    const id = [...set].sort((x, y) => x - y).join(',');
     if (seen.has(id)) return;
     seen.add(id);
+    const s = evaluate(set)!;
     if (better(s, best)) best = s;
     // keep the cheapest few of the best fill, for the explanation
     top.push(s);
@@ -128,8 +159,7 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
     for (let c = 0; c < n; c++) {
       if (!demand.every((q, j) => cands[c].available[j] >= q)) continue;
       nodes++;
-      const s = evaluate([c])!;
-      consider(s);
+      if (score([c])) consider([c]);
     }
     const alts = top.filter((s) => s !== best && s.filled === best.filled).slice(0, keepAlternatives);
     return { best, alternatives: alts, provenOptimal: true, nodes };
@@ -155,15 +185,20 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
    * Lower bound for the branch that holds `set` and may add only candidates after position
    * `i`: the most it can fill, and the least unit cost of filling that, over those locations.
    */
+  // Per line, the candidates that hold it, cheapest per unit first.
+  const holdersByUnit = demand.map((_, j) => byUnit.filter((c) => cands[c].available[j] > 0));
+  const mark = new Int32Array(n);
+  let epoch = 0;
   const branchBound = (i: number): { fill: number; variable: number } => {
     let fill = 0;
     let variable = 0;
-    const inSet = new Set(set);
+    epoch++;
+    for (const c of set) mark[c] = epoch;
     for (let j = 0; j < L; j++) {
       let need = demand[j];
-      for (const c of byUnit) {
+      for (const c of holdersByUnit[j]) {
         if (need === 0) break;
-        if (!inSet.has(c) && position[c] <= i) continue;
+        if (mark[c] !== epoch && position[c] <= i) continue;
         const q = Math.min(need, cands[c].available[j]);
         fill += q;
         variable += q * cands[c].perUnit;
@@ -180,8 +215,7 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
   // understand ("all from X instead").
   for (let c = 0; c < n && maxK > 0; c++) {
     nodes++;
-    const single = evaluate([c]);
-    if (single) consider(single);
+    if (score([c])) consider([c]);
   }
 
   // A greedy cover as a first incumbent: the location that ships the most still needed, the
@@ -204,8 +238,8 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
     }
     if (chosen.length > 1) {
       nodes++;
-      const greedy = evaluate(chosen.sort((x, y) => unitRank[x] - unitRank[y]));
-      if (greedy) consider(greedy);
+      chosen.sort((x, y) => unitRank[x] - unitRank[y]);
+      if (score(chosen)) consider(chosen);
     }
   }
 
@@ -227,14 +261,14 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
       nodes++;
       const at = insertionPoint(set, c, unitRank);
       set.splice(at, 0, c);
-      const s = evaluate(set);
-      if (s) {
-        consider(s);
+      if (score(set)) {
+        const filledHere = scoredFill;
+        consider(set);
         if (set.length < maxK && i + 1 < n) {
           // Go deeper only if the branch could still beat the best: fill more, or the same for less.
           const b = branchBound(i);
           // Reaching the branch's fill needs at least this many more locations, the cheapest of them at least:
-          const more = s.filled < b.fill ? Math.min(n - i - 1, Math.ceil((b.fill - s.filled) / Math.max(1, maxSupplyFrom[i + 1]))) : 0;
+          const more = filledHere < b.fill ? Math.min(n - i - 1, Math.ceil((b.fill - filledHere) / Math.max(1, maxSupplyFrom[i + 1]))) : 0;
           const extra = fixedPrefix[i + 1 + more] - fixedPrefix[i + 1];
           const lb = fixedSum + cands[c].fixed + extra + negAfter[i + 1] + b.variable;
           if (b.fill > best.filled || (b.fill === best.filled && lb < best.cost - 1e-9)) dfs(i + 1, fixedSum + cands[c].fixed);

@@ -95,6 +95,8 @@ export function fixedCost(rule: RuleRecord, km: number, priority: number): numbe
 export interface Eligible {
   c: CandidateLocation;
   km: number;
+  /** Units it can ship of each request line (capped at the line's quantity). */
+  available: number[];
 }
 
 /** The candidates that may serve this request under the rule (nearest first), and why the others may not. */
@@ -102,12 +104,13 @@ export function eligibleCandidates(request: PlanRequest, candidates: CandidateLo
   const useSafety = rule.constraints.useSafetyStock;
   const excludedIds = new Set([...rule.candidates.excludeLocationIds, ...(request.excludeLocationIds ?? [])]);
   const excluded: Plan['excluded'] = [];
-  const eligible: { c: CandidateLocation; km: number }[] = [];
+  const eligible: Eligible[] = [];
 
   for (const c of candidates) {
+    if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
     const km = request.destination ? haversineKm(c.geo, request.destination) : 0;
     let reason: ExclusionReason | null = null;
-    if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
+    let available: number[] = [];
     if (excludedIds.has(c.id)) reason = 'EXCLUDED';
     else if (!c.active) reason = 'INACTIVE';
     else if (!c.methods.includes(request.method)) reason = 'METHOD';
@@ -116,9 +119,12 @@ export function eligibleCandidates(request: PlanRequest, candidates: CandidateLo
     // A distance limit with an unknown destination cannot be honoured: nothing is within it.
     else if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) reason = 'DISTANCE';
     else if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) reason = 'CAPACITY';
-    else if (!request.lines.some((l) => availableAt(c, l.sku, useSafety) > 0)) reason = 'NO_STOCK';
+    else {
+      available = request.lines.map((l) => Math.min(l.quantity, availableAt(c, l.sku, useSafety)));
+      if (!available.some((a) => a > 0)) reason = 'NO_STOCK';
+    }
     if (reason) excluded.push({ locationId: c.id, reason });
-    else eligible.push({ c, km });
+    else eligible.push({ c, km, available });
   }
 
   eligible.sort((a, b) => a.km - b.km || b.c.priority - a.c.priority || a.c.code.localeCompare(b.c.code));
@@ -131,13 +137,12 @@ export function availableFor(rule: RuleRecord, c: CandidateLocation, sku: string
 }
 
 export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: { maxNodes?: number } = {}): Plan {
-  const useSafety = rule.constraints.useSafetyStock;
   const { eligible, excluded } = eligibleCandidates(request, candidates, rule);
 
   const cands: OptCandidate[] = eligible.map((e) => ({
     fixed: fixedCost(rule, e.km, e.c.priority),
     perUnit: rule.cost.perUnit + rule.cost.perUnitKm * e.km,
-    available: request.lines.map((l) => Math.min(l.quantity, availableAt(e.c, l.sku, useSafety))),
+    available: e.available,
     key: e.c.code,
   }));
   const result = optimize(request.lines, cands, { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes });
