@@ -243,6 +243,29 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
     }
   }
 
+  /**
+   * When the search was cut short: local search from the best plan, dropping one location
+   * or swapping one for another (the nearest and the best-supplied first), while that fills
+   * as much for less. Bounded; the plan stays flagged as not proven.
+   */
+  const improveLocally = () => {
+    const pool = [...new Set([...byUnit.slice(0, 60), ...[...cands.keys()].sort((x, y) => capped[y] - capped[x]).slice(0, 30)])];
+    for (let round = 0; round < 50; round++) {
+      const current = [...best.allocation.keys()];
+      const before = best;
+      const tryOut = (candidate: number[]) => {
+        candidate.sort((x, y) => unitRank[x] - unitRank[y]);
+        if (score(candidate)) consider(candidate);
+      };
+      for (const m of current) {
+        const rest = current.filter((x) => x !== m);
+        if (rest.length) tryOut(rest);
+        for (const c of pool) if (!current.includes(c)) tryOut([...rest, c]);
+      }
+      if (best === before) return;
+    }
+  };
+
   let proven = true;
   const set: number[] = []; // members, kept sorted by unit rank
   const dfs = (from: number, fixedSum: number) => {
@@ -279,6 +302,7 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
     }
   };
   dfs(0, 0);
+  if (!proven) improveLocally();
 
   const alternatives = top.filter((s) => s !== best && s.filled === best.filled).slice(0, keepAlternatives);
   return { best, alternatives, provenOptimal: proven, nodes };
