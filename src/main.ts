@@ -72,8 +72,12 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       async stop() {
         await services.sweeper.stop();
         await app.stop();
+        log.info('http server closed');
         await db.close();
-        if (stopEmbedded) await stopEmbedded();
+        if (stopEmbedded) {
+          await stopEmbedded();
+          log.info('embedded PostgreSQL stopped');
+        }
       },
     };
   } catch (err) {

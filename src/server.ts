@@ -106,6 +106,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       warn: (m) => deps.log.warn(String(m)),
       error: (m) => deps.log.error(String(m)),
     },
+    // The process owns SIGINT/SIGTERM (main.ts) and stops Apollo in order with the rest.
+    stopOnTerminationSignals: false,
     introspection: !production,
     includeStacktraceInErrorResponses: deps.config.nodeEnv === 'development',
     formatError: makeFormatError(deps.config.nodeEnv, deps.log),

