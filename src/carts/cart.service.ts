@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { Database, Tx } from '../db/database';
-import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result } from '../common/errors';
+import { fail, ok, userError, UserErrorCode, type Result, withUserErrors, abortWith } from '../common/errors';
 import { isUuid } from '../common/validate';
 import type { FulfillmentMethodValue } from '../common/types';
 import type { Principal } from '../auth/principal';
@@ -91,8 +91,8 @@ export class CartService {
     if (errors.length) return fail(...errors);
     const hash = hashOf(input);
     const actor = actorOf(principal);
-    try {
-      return ok(
+    return withUserErrors(async () =>
+      ok(
         await this.db.transaction(async (tx) => {
           const id = crypto.randomUUID();
           // Claim the key; a concurrent duplicate waits here for the first to commit.
@@ -104,7 +104,7 @@ export class CartService {
           if (inserted.length === 0) {
             const [prior] = await tx.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart_reservations WHERE principal = $1 AND key = $2 FOR UPDATE`, [principal.sub, key]);
             if (prior.request_hash !== hash) {
-              throw new UserErrorsAbort([userError(UserErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different cart', ['idempotencyKey'])]);
+              throw abortWith(UserErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different cart', ['idempotencyKey']);
             }
             if (prior.status === 'ACTIVE' && prior.live) {
               const [renewed] = await tx.query<CartRow>(
@@ -121,11 +121,8 @@ export class CartService {
           const [row] = await tx.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart_reservations WHERE id = $1`, [id]);
           return this.record(tx, row);
         }),
-      );
-    } catch (err) {
-      if (err instanceof UserErrorsAbort) return fail(...err.errors);
-      throw err;
-    }
+      ),
+    );
   }
 
   private async hold(tx: Tx, id: string, input: CartInputData, actor: string): Promise<void> {
@@ -133,9 +130,9 @@ export class CartService {
     const pickupLocationId = input.pickupLocationId?.toLowerCase() ?? null;
     if (pickupLocationId) {
       const [l] = await tx.query<{ lat: number; lng: number; active: boolean; methods: string[] }>('SELECT lat, lng, active, methods FROM locations WHERE id = $1', [pickupLocationId]);
-      if (!l) throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No location ${pickupLocationId}`, ['input', 'pickupLocationId'])]);
+      if (!l) throw abortWith(UserErrorCode.NOT_FOUND, `No location ${pickupLocationId}`, ['input', 'pickupLocationId']);
       if (!l.active || !l.methods.includes('PICKUP')) {
-        throw new UserErrorsAbort([userError(UserErrorCode.NO_ELIGIBLE_LOCATION, 'That location does not offer pickup', ['input', 'pickupLocationId'])]);
+        throw abortWith(UserErrorCode.NO_ELIGIBLE_LOCATION, 'That location does not offer pickup', ['input', 'pickupLocationId']);
       }
       destination = { lat: l.lat, lng: l.lng };
     }
@@ -216,18 +213,16 @@ export class CartService {
     const orderId = order.id;
     const [row] = await tx.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart_reservations WHERE id = $1 FOR UPDATE`, [id]);
     if (!row || (principal.role !== 'ADMIN' && row.principal !== principal.sub)) {
-      throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No cart reservation ${id}`, ['input', 'cartReservationId'])]);
+      throw abortWith(UserErrorCode.NOT_FOUND, `No cart reservation ${id}`, ['input', 'cartReservationId']);
     }
     if (row.customer_id !== customerId) {
-      throw new UserErrorsAbort([userError(UserErrorCode.VALIDATION, 'The cart reservation belongs to another customer', ['input', 'cartReservationId'])]);
+      throw abortWith(UserErrorCode.VALIDATION, 'The cart reservation belongs to another customer', ['input', 'cartReservationId']);
     }
     if (row.method !== order.method || (row.pickup_location_id ?? null) !== (order.pickupLocationId ?? null)) {
-      throw new UserErrorsAbort([
-        userError(UserErrorCode.VALIDATION, `The cart reservation was made for ${row.method}${row.pickup_location_id ? ` at ${row.pickup_location_id}` : ''}, not for this order's fulfillment`, ['input', 'cartReservationId']),
-      ]);
+      throw abortWith(UserErrorCode.VALIDATION, `The cart reservation was made for ${row.method}${row.pickup_location_id ? ` at ${row.pickup_location_id}` : ''}, not for this order's fulfillment`, ['input', 'cartReservationId']);
     }
     if (row.status === 'CONVERTED') {
-      throw new UserErrorsAbort([userError(UserErrorCode.INVALID_TRANSITION, 'The cart reservation was already converted into an order', ['input', 'cartReservationId'])]);
+      throw abortWith(UserErrorCode.INVALID_TRANSITION, 'The cart reservation was already converted into an order', ['input', 'cartReservationId']);
     }
     if (row.status !== 'ACTIVE') return null;
     if (!row.live) {

@@ -46,6 +46,21 @@ export class UserErrorsAbort extends Error {
   }
 }
 
+/** A UserErrorsAbort of one error, for throwing out of a transaction. */
+export function abortWith(code: UserErrorCode, message: string, field: (string | number)[]): UserErrorsAbort {
+  return new UserErrorsAbort([userError(code, message, field)]);
+}
+
+/** Runs `run`; user errors thrown inside it (a UserErrorsAbort rolls its transaction back) come back as a failed Result. */
+export async function withUserErrors<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UserErrorsAbort) return fail(...err.errors);
+    throw err;
+  }
+}
+
 export function unauthenticated(message = 'Authentication required'): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }

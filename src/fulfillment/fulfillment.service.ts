@@ -5,7 +5,7 @@
  * lines are re-sourced at once elsewhere (resourcing.service.ts).
  */
 import type { Database, Tx } from '../db/database';
-import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result } from '../common/errors';
+import { fail, ok, userError, UserErrorCode, type Result, abortWith, withUserErrors } from '../common/errors';
 import { checkText, isUuid } from '../common/validate';
 import type { Principal } from '../auth/principal';
 import { actorOf } from '../events/outbox';
@@ -24,10 +24,6 @@ export interface GroupResult {
   order: OrderRecord;
 }
 
-function abort(code: UserErrorCode, message: string, field: string[]): UserErrorsAbort {
-  return new UserErrorsAbort([userError(code, message, field)]);
-}
-
 export class FulfillmentService {
   constructor(
     private readonly db: Database,
@@ -42,31 +38,28 @@ export class FulfillmentService {
     fn: (tx: Tx, order: OrderRecord, group: StateGroup, state: OrderState) => Promise<OrderRecord>,
   ): Promise<Result<GroupResult>> {
     if (!isUuid(groupId)) return fail(userError(UserErrorCode.NOT_FOUND, `No fulfillment group ${groupId}`, ['groupId']));
-    try {
-      return ok(
+    return withUserErrors(async () =>
+      ok(
         await this.db.transaction(async (tx) => {
           const [ref] = await tx.query<{ order_id: string; location_id: string }>('SELECT order_id, location_id FROM fulfillment_groups WHERE id = $1', [groupId]);
-          if (!ref) throw abort(UserErrorCode.NOT_FOUND, `No fulfillment group ${groupId}`, ['groupId']);
+          if (!ref) throw abortWith(UserErrorCode.NOT_FOUND, `No fulfillment group ${groupId}`, ['groupId']);
           if (principal.role === 'STORE' && !principal.locationIds.includes(ref.location_id)) {
-            throw abort(UserErrorCode.FORBIDDEN_LOCATION, 'This group belongs to a location you do not work for', ['groupId']);
+            throw abortWith(UserErrorCode.FORBIDDEN_LOCATION, 'This group belongs to a location you do not work for', ['groupId']);
           }
           // Lock order first, then its groups: the order every mutation of an order uses.
           const order = (await lockOrder(tx, ref.order_id))!;
           const state = await loadState(tx, order.id);
           const group = state.groups.find((g) => g.id === groupId);
-          if (!group) throw abort(UserErrorCode.INVALID_TRANSITION, 'This group belongs to an earlier plan of the order and no longer changes', ['groupId']);
+          if (!group) throw abortWith(UserErrorCode.INVALID_TRANSITION, 'This group belongs to an earlier plan of the order and no longer changes', ['groupId']);
           if (expectedVersion != null && expectedVersion !== group.version) {
-            throw abort(UserErrorCode.VERSION_CONFLICT, `The group is at version ${group.version}, not ${expectedVersion}`, ['expectedVersion']);
+            throw abortWith(UserErrorCode.VERSION_CONFLICT, `The group is at version ${group.version}, not ${expectedVersion}`, ['expectedVersion']);
           }
           const after = await fn(tx, order, group, state);
           const [row] = await tx.query<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.id = $1`, [groupId]);
           return { group: toGroup(row), order: after };
         }),
-      );
-    } catch (err) {
-      if (err instanceof UserErrorsAbort) return fail(...err.errors);
-      throw err;
-    }
+      ),
+    );
   }
 
   async advance(
@@ -84,13 +77,13 @@ export class FulfillmentService {
     }
     return this.onGroup(principal, groupId, args.expectedVersion, async (tx, order, group, state) => {
       if (!FORWARD.has(to)) {
-        throw abort(UserErrorCode.INVALID_TRANSITION, `${to} is not reached by advanceFulfillment: use ${to === 'REJECTED' ? 'rejectFulfillment' : 'cancelOrder'}`, ['to']);
+        throw abortWith(UserErrorCode.INVALID_TRANSITION, `${to} is not reached by advanceFulfillment: use ${to === 'REJECTED' ? 'rejectFulfillment' : 'cancelOrder'}`, ['to']);
       }
       if (!canTransition(group.status, to, group.method)) {
         const allowed = nextStates(group.status, group.method).filter((s) => FORWARD.has(s));
-        throw abort(UserErrorCode.INVALID_TRANSITION, `A ${group.method} group cannot go from ${group.status} to ${to}${allowed.length ? ` (next: ${allowed.join(', ')})` : ''}`, ['to']);
+        throw abortWith(UserErrorCode.INVALID_TRANSITION, `A ${group.method} group cannot go from ${group.status} to ${to}${allowed.length ? ` (next: ${allowed.join(', ')})` : ''}`, ['to']);
       }
-      if (state.openHolds > 0) throw abort(UserErrorCode.INVALID_TRANSITION, 'The order is on hold; release its holds first', ['groupId']);
+      if (state.openHolds > 0) throw abortWith(UserErrorCode.INVALID_TRANSITION, 'The order is on hold; release its holds first', ['groupId']);
       const actor = actorOf(principal);
       if (to === 'SHIPPED' || to === 'READY_FOR_PICKUP') await consumeReservation(tx, order.id, group, actor);
       await tx.query(
@@ -108,7 +101,7 @@ export class FulfillmentService {
     if (errors.length) return fail(...errors);
     return this.onGroup(principal, groupId, null, async (tx, order, group, state) => {
       if (!OPEN_STATES.has(group.status)) {
-        throw abort(UserErrorCode.INVALID_TRANSITION, `A ${group.status} group can no longer be rejected`, ['groupId']);
+        throw abortWith(UserErrorCode.INVALID_TRANSITION, `A ${group.status} group can no longer be rejected`, ['groupId']);
       }
       return this.resourcing.replan(tx, order, state, {
         end: [group],

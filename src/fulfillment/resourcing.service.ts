@@ -7,7 +7,7 @@
  * location can take. Earlier plans stay as they were, for history.
  */
 import type { Database, Tx } from '../db/database';
-import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result } from '../common/errors';
+import { fail, ok, userError, UserErrorCode, type Result, abortWith, withUserErrors } from '../common/errors';
 import { isUuid } from '../common/validate';
 import type { Principal } from '../auth/principal';
 import { actorOf, type NewOrderEvent } from '../events/outbox';
@@ -110,13 +110,13 @@ export class ResourcingService {
     const bad = excludeLocationIds.findIndex((l) => !isUuid(l));
     if (bad >= 0) return fail(userError(UserErrorCode.VALIDATION, 'excludeLocationIds must be location ids', ['excludeLocationIds', String(bad)]));
     const exclude = excludeLocationIds.map((l) => l.toLowerCase());
-    try {
-      return ok(
+    return withUserErrors(async () =>
+      ok(
         await this.db.transaction(async (tx) => {
           const order = await lockOrder(tx, id);
-          if (!order) throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id'])]);
+          if (!order) throw abortWith(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id']);
           if (['CANCELLED', 'COMPLETED', 'RETURNED', 'FULFILLED'].includes(order.status)) {
-            throw new UserErrorsAbort([userError(UserErrorCode.INVALID_TRANSITION, `A ${order.status} order has nothing to re-source`, ['id'])]);
+            throw abortWith(UserErrorCode.INVALID_TRANSITION, `A ${order.status} order has nothing to re-source`, ['id']);
           }
           const state = await loadState(tx, id);
           const end = state.groups.filter((g) => g.status === 'PENDING' || (OPEN_STATES.has(g.status) && exclude.includes(g.locationId)));
@@ -125,11 +125,8 @@ export class ResourcingService {
             always: true, excludeRejected: false,
           });
         }),
-      );
-    } catch (err) {
-      if (err instanceof UserErrorsAbort) return fail(...err.errors);
-      throw err;
-    }
+      ),
+    );
   }
 
   /**

@@ -4,7 +4,7 @@
  * groups, then positions; ends with commitChange (status, version, events together).
  */
 import type { Database, Tx } from '../db/database';
-import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError } from '../common/errors';
+import { fail, ok, userError, UserErrorCode, type Result, type UserError, abortWith, withUserErrors } from '../common/errors';
 import { checkText, isUuid } from '../common/validate';
 import type { Principal } from '../auth/principal';
 import { actorOf, type NewOrderEvent } from '../events/outbox';
@@ -20,10 +20,6 @@ export type HoldTypeValue = (typeof HOLD_TYPES)[number];
 export interface LineQuantity {
   orderLineId: string;
   quantity: number;
-}
-
-function abort(code: UserErrorCode, message: string, field: (string | number)[]): UserErrorsAbort {
-  return new UserErrorsAbort([userError(code, message, field)]);
 }
 
 /** What each line could still cancel (not shipped, not cancelled) and return (delivered, not returned). */
@@ -48,21 +44,18 @@ export class LifecycleService {
     fn: (tx: Tx, order: OrderRecord) => Promise<OrderRecord>,
   ): Promise<Result<OrderRecord>> {
     if (!isUuid(id)) return fail(userError(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id']));
-    try {
-      return ok(
+    return withUserErrors(async () =>
+      ok(
         await this.db.transaction(async (tx) => {
           const order = await lockOrder(tx, id);
-          if (!order || (principal.role === 'CUSTOMER' && order.customerId !== principal.sub)) throw abort(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id']);
+          if (!order || (principal.role === 'CUSTOMER' && order.customerId !== principal.sub)) throw abortWith(UserErrorCode.NOT_FOUND, `No order ${id}`, ['id']);
           if (expectedVersion != null && expectedVersion !== order.version) {
-            throw abort(UserErrorCode.VERSION_CONFLICT, `The order is at version ${order.version}, not ${expectedVersion}`, ['expectedVersion']);
+            throw abortWith(UserErrorCode.VERSION_CONFLICT, `The order is at version ${order.version}, not ${expectedVersion}`, ['expectedVersion']);
           }
           return fn(tx, order);
         }),
-      );
-    } catch (err) {
-      if (err instanceof UserErrorsAbort) return fail(...err.errors);
-      throw err;
-    }
+      ),
+    );
   }
 
   async holdOrder(principal: Principal, id: string, type: HoldTypeValue, reason: string): Promise<Result<OrderRecord>> {
@@ -71,7 +64,7 @@ export class LifecycleService {
     if (errors.length) return fail(...errors);
     return this.onOrder(principal, id, null, async (tx, order) => {
       if (order.status === 'CANCELLED' || order.status === 'COMPLETED' || order.status === 'RETURNED') {
-        throw abort(UserErrorCode.INVALID_TRANSITION, `A ${order.status} order cannot be held`, ['id']);
+        throw abortWith(UserErrorCode.INVALID_TRANSITION, `A ${order.status} order cannot be held`, ['id']);
       }
       const [hold] = await tx.query<{ id: string }>('INSERT INTO order_holds (order_id, type, reason) VALUES ($1, $2, $3) RETURNING id', [id, type, reason]);
       return commitChange(tx, order, [{ type: 'ORDER_HOLD_PLACED', status: order.status, data: { holdId: hold.id, holdType: type, reason } }], actorOf(principal));
@@ -82,7 +75,7 @@ export class LifecycleService {
     if (!isUuid(holdId)) return fail(userError(UserErrorCode.NOT_FOUND, `No hold ${holdId}`, ['holdId']));
     return this.onOrder(principal, id, null, async (tx, order) => {
       const [hold] = await tx.query<{ type: string; released_at: Date | null }>('SELECT type, released_at FROM order_holds WHERE id = $1 AND order_id = $2 FOR UPDATE', [holdId, id]);
-      if (!hold) throw abort(UserErrorCode.NOT_FOUND, `No hold ${holdId} on this order`, ['holdId']);
+      if (!hold) throw abortWith(UserErrorCode.NOT_FOUND, `No hold ${holdId} on this order`, ['holdId']);
       if (hold.released_at) return order; // releasing twice changes nothing
       return releaseHold(tx, order, holdId, hold.type, actorOf(principal));
     });
@@ -99,7 +92,7 @@ export class LifecycleService {
       if (order.status === 'CANCELLED') return order;
       const state = await loadState(tx, id);
       if ([...lineProgress(state).values()].some((p) => p.shipped > 0)) {
-        throw abort(UserErrorCode.INVALID_TRANSITION, 'Part of this order has shipped; cancel the remaining lines instead', ['id']);
+        throw abortWith(UserErrorCode.INVALID_TRANSITION, 'Part of this order has shipped; cancel the remaining lines instead', ['id']);
       }
       this.customerMayStillCancel(principal, state);
       const all = new Map(state.lines.map((l) => [l.id, l.quantity - l.cancelledQuantity]));
@@ -113,16 +106,16 @@ export class LifecycleService {
     const errors = [...checkText(reason, ['reason'], 500), ...checkLineInput(lines)];
     if (errors.length) return fail(...errors);
     return this.onOrder(principal, id, expectedVersion, async (tx, order) => {
-      if (order.status === 'CANCELLED') throw abort(UserErrorCode.INVALID_TRANSITION, 'The order is cancelled', ['id']);
+      if (order.status === 'CANCELLED') throw abortWith(UserErrorCode.INVALID_TRANSITION, 'The order is cancelled', ['id']);
       const state = await loadState(tx, id);
       this.customerMayStillCancel(principal, state);
       const eligible = eligibility(state);
       const wanted = new Map<string, number>();
       lines.forEach((l, i) => {
         const e = eligible.get(l.orderLineId.toLowerCase());
-        if (!e) throw abort(UserErrorCode.NOT_FOUND, `No line ${l.orderLineId} on this order`, ['lines', i, 'orderLineId']);
+        if (!e) throw abortWith(UserErrorCode.NOT_FOUND, `No line ${l.orderLineId} on this order`, ['lines', i, 'orderLineId']);
         if (l.quantity > e.cancellable) {
-          throw abort(UserErrorCode.INVALID_TRANSITION, `Line ${l.orderLineId}: only ${e.cancellable} can still be cancelled (the rest has shipped or is cancelled)`, ['lines', i, 'quantity']);
+          throw abortWith(UserErrorCode.INVALID_TRANSITION, `Line ${l.orderLineId}: only ${e.cancellable} can still be cancelled (the rest has shipped or is cancelled)`, ['lines', i, 'quantity']);
         }
         wanted.set(l.orderLineId.toLowerCase(), l.quantity);
       });
@@ -144,9 +137,9 @@ export class LifecycleService {
       const eligible = eligibility(state);
       lines.forEach((l, i) => {
         const e = eligible.get(l.orderLineId.toLowerCase());
-        if (!e) throw abort(UserErrorCode.NOT_FOUND, `No line ${l.orderLineId} on this order`, ['lines', i, 'orderLineId']);
+        if (!e) throw abortWith(UserErrorCode.NOT_FOUND, `No line ${l.orderLineId} on this order`, ['lines', i, 'orderLineId']);
         if (l.quantity > e.returnable) {
-          throw abort(UserErrorCode.INVALID_TRANSITION, `Line ${l.orderLineId}: only ${e.returnable} delivered unit(s) can be returned`, ['lines', i, 'quantity']);
+          throw abortWith(UserErrorCode.INVALID_TRANSITION, `Line ${l.orderLineId}: only ${e.returnable} delivered unit(s) can be returned`, ['lines', i, 'quantity']);
         }
       });
       const ids = lines.map((l) => l.orderLineId.toLowerCase());
@@ -161,7 +154,7 @@ export class LifecycleService {
 
   private customerMayStillCancel(principal: Principal, state: OrderState): void {
     if (principal.role === 'CUSTOMER' && state.groups.some((g) => ACCEPTED_STATES.has(g.status))) {
-      throw abort(UserErrorCode.INVALID_TRANSITION, 'A location is already preparing this order; contact customer service to cancel it', ['id']);
+      throw abortWith(UserErrorCode.INVALID_TRANSITION, 'A location is already preparing this order; contact customer service to cancel it', ['id']);
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { Database, Tx } from '../db/database';
-import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError } from '../common/errors';
+import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError, withUserErrors, abortWith } from '../common/errors';
 import { checkGeo, checkSku, checkText, isUuid } from '../common/validate';
 import { isCurrencyCode, toUnits } from '../common/money';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
@@ -159,8 +159,8 @@ export class OrderService {
     const hash = requestHash(input);
     const pickupLocationId = input.pickupLocationId?.toLowerCase() ?? null;
 
-    try {
-      return await this.db.transaction(async (tx) => {
+    return withUserErrors(async () =>
+      await this.db.transaction(async (tx) => {
         // Claim the key first: a concurrent duplicate blocks here until this transaction ends.
         const claimed = await tx.query(
           `INSERT INTO idempotency_keys (principal, operation, key, request_hash) VALUES ($1, 'placeOrder', $2, $3)
@@ -173,10 +173,10 @@ export class OrderService {
         let destination = input.shippingAddress?.geo ?? null;
         if (pickupLocationId) {
           const [loc] = await tx.query<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations WHERE id = $1`, [pickupLocationId]);
-          if (!loc) throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No location ${pickupLocationId}`, ['input', 'pickupLocationId'])]);
+          if (!loc) throw abortWith(UserErrorCode.NOT_FOUND, `No location ${pickupLocationId}`, ['input', 'pickupLocationId']);
           const l = toLocation(loc);
           if (!l.active || !l.methods.includes('PICKUP' as FulfillmentMethod)) {
-            throw new UserErrorsAbort([userError(UserErrorCode.NO_ELIGIBLE_LOCATION, `${l.name} does not offer pickup`, ['input', 'pickupLocationId'])]);
+            throw abortWith(UserErrorCode.NO_ELIGIBLE_LOCATION, `${l.name} does not offer pickup`, ['input', 'pickupLocationId']);
           }
           destination = l.geo;
         }
@@ -256,11 +256,8 @@ export class OrderService {
           principal.sub, idempotencyKey, hash, orderId,
         ]);
         return ok(toOrder(row));
-      });
-    } catch (err) {
-      if (err instanceof UserErrorsAbort) return fail(...err.errors);
-      throw err;
-    }
+      }),
+    );
   }
 
   /**

@@ -5,7 +5,7 @@
  * matches every order and stays enabled.
  */
 import type { Database } from '../db/database';
-import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError } from '../common/errors';
+import { fail, ok, userError, UserErrorCode, type Result, type UserError, abortWith, withUserErrors } from '../common/errors';
 import { isUuid } from '../common/validate';
 import type { FulfillmentMethodValue, LocationTypeValue } from '../common/types';
 import { RULE_COLUMNS, toRule, type RuleRecord, type RuleRow, type SourcingFallback } from './rules';
@@ -91,18 +91,18 @@ export class RuleService {
     const params = [
       r.name.trim(), r.enabled, r.priority, r.match, r.candidates, r.cost, r.constraints, r.fallback, r.acceptanceDeadlineMinutes, r.remorseHoldMinutes,
     ];
-    try {
-      return ok(
+    return withUserErrors(async () =>
+      ok(
         await this.db.transaction(async (tx) => {
           let row: RuleRow | undefined;
           if (input.id) {
             const [cur] = await tx.query<RuleRow & { deleted_at: Date | null }>(`SELECT ${RULE_COLUMNS}, deleted_at FROM sourcing_rules WHERE id = $1 FOR UPDATE`, [input.id]);
-            if (!cur || cur.deleted_at) throw new UserErrorsAbort([userError(UserErrorCode.NOT_FOUND, `No sourcing rule ${input.id}`, f('id'))]);
+            if (!cur || cur.deleted_at) throw abortWith(UserErrorCode.NOT_FOUND, `No sourcing rule ${input.id}`, f('id'));
             if (input.expectedVersion != null && input.expectedVersion !== cur.version) {
-              throw new UserErrorsAbort([userError(UserErrorCode.VERSION_CONFLICT, `The rule is at version ${cur.version}, not ${input.expectedVersion}`, f('expectedVersion'))]);
+              throw abortWith(UserErrorCode.VERSION_CONFLICT, `The rule is at version ${cur.version}, not ${input.expectedVersion}`, f('expectedVersion'));
             }
             if (cur.is_default && (!r.enabled || r.priority !== 0 || r.match.channels.length + r.match.methods.length + r.match.countryCodes.length > 0)) {
-              throw new UserErrorsAbort([userError(UserErrorCode.VALIDATION, 'The default rule stays enabled, at priority 0, and matches every order', f('match'))]);
+              throw abortWith(UserErrorCode.VALIDATION, 'The default rule stays enabled, at priority 0, and matches every order', f('match'));
             }
             [row] = await tx.query<RuleRow>(
               `UPDATE sourcing_rules SET name = $2, enabled = $3, priority = $4, match = $5, candidates = $6, cost = $7, constraints = $8,
@@ -121,11 +121,8 @@ export class RuleService {
           await tx.query('INSERT INTO sourcing_rule_versions (rule_id, version, snapshot, actor) VALUES ($1, $2, $3, $4)', [rule.id, rule.version, rule, actor]);
           return rule;
         }),
-      );
-    } catch (err) {
-      if (err instanceof UserErrorsAbort) return fail(...err.errors);
-      throw err;
-    }
+      ),
+    );
   }
 
   /** Hides a rule from matching; plans it made keep their reference. The default rule stays. */
