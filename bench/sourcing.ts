@@ -14,120 +14,15 @@
  * (realistic,adversarial), BENCH_NETWORKS (5+50,5+200,5+500,8+2000).
  */
 import { performance } from 'node:perf_hooks';
-import { haversineKm, type GeoPoint } from '../src/common/geo';
-import { eligibleCandidates, availableFor, groupCost, planSourcing, type CandidateLocation, type PlanRequest } from '../src/sourcing/planner';
-import type { RuleRecord } from '../src/sourcing/rules';
+import { haversineKm } from '../src/common/geo';
+import { eligibleCandidates, availableFor, groupCost, planSourcing, type CandidateLocation } from '../src/sourcing/planner';
+import { buildNetwork, makeOrder, prng, type Order } from './sourcing-data';
 
-const MILE_KM = 1.609344;
 const SEED = Number(process.env.BENCH_SEED ?? 7);
 const TIMED = Number(process.env.BENCH_ORDERS ?? 2000);
 const REFERENCE = Number(process.env.BENCH_REFERENCE ?? 300);
 const MIXES = (process.env.BENCH_MIXES ?? 'realistic,adversarial').split(',') as ('realistic' | 'adversarial')[];
 const NETWORKS = (process.env.BENCH_NETWORKS ?? '5+50,5+200,5+500,8+2000').split(',');
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const baseRule = (over: Partial<RuleRecord> = {}): RuleRecord => ({
-  id: 'bench', name: 'Jasin-Sinha', enabled: true, priority: 0, version: 1, isDefault: true,
-  match: { channels: [], methods: [], countryCodes: [] },
-  candidates: { locationTypes: [], maxDistanceKm: null, excludeLocationIds: [] },
-  cost: { perShipment: 8.759, perUnit: 0.423, perUnitKm: 0.000541 / MILE_KM, perShipmentKm: 0, priorityWeight: 0 },
-  constraints: { maxShipments: null, shipComplete: false, respectCapacity: true, useSafetyStock: false },
-  fallback: 'BACKORDER', acceptanceDeadlineMinutes: null, remorseHoldMinutes: null,
-  ...over,
-});
-const SHIP_RULE = baseRule();
-const SAME_DAY_RULE = baseRule({ candidates: { locationTypes: ['STORE'], maxDistanceKm: 40, excludeLocationIds: [] } });
-
-interface Network {
-  name: string;
-  locations: CandidateLocation[];
-  /** sku -> indices of locations that stock it */
-  bySku: Map<string, number[]>;
-  stores: number[];
-  skus: string[];
-  zipf: number[];
-}
-
-function buildNetwork(name: string, warehouses: number, stores: number, fragmented: boolean, rand: () => number): Network {
-  const skus = Array.from({ length: 2000 }, (_, i) => `SKU-${i}`);
-  const weights = skus.map((_, i) => 1 / (i + 1) ** 1.05);
-  const total = weights.reduce((a, b) => a + b, 0);
-  let acc = 0;
-  const zipf = weights.map((w) => (acc += w / total));
-  const metros = Array.from({ length: 40 }, () => ({ lat: 26 + rand() * 22, lng: -122 + rand() * 52 }));
-  const locations: CandidateLocation[] = [];
-  const add = (code: string, type: 'WAREHOUSE' | 'STORE', geo: GeoPoint, stock: Map<string, number>) =>
-    locations.push({
-      id: code, code, type, geo, methods: type === 'WAREHOUSE' ? ['SHIP'] : ['SHIP', 'PICKUP', 'SAME_DAY'], active: true, priority: 0,
-      dailyCapacity: null, groupsToday: 0,
-      stock: new Map([...stock].map(([sku, onHand]) => [sku, { onHand, reserved: 0, safetyStock: 0 }])),
-    });
-  for (let w = 0; w < warehouses; w++) {
-    const stock = new Map<string, number>();
-    skus.forEach((sku, i) => {
-      if (rand() < 0.92) stock.set(sku, fragmented ? 1 + Math.floor(rand() * 4) : Math.floor(rand() * (i < 200 ? 400 : 60)));
-    });
-    add(`WH-${w}`, 'WAREHOUSE', { lat: 28 + rand() * 18, lng: -120 + rand() * 46 }, stock);
-  }
-  for (let s = 0; s < stores; s++) {
-    const m = metros[Math.floor(rand() * metros.length)];
-    const stock = new Map<string, number>();
-    skus.forEach((sku, i) => {
-      if (rand() < Math.min(0.8, 12 / (i + 1) ** 0.55)) stock.set(sku, fragmented ? 1 + Math.floor(rand() * 2) : 1 + Math.floor(rand() * 8));
-    });
-    add(`ST-${s}`, 'STORE', { lat: m.lat + (rand() - 0.5) * 0.6, lng: m.lng + (rand() - 0.5) * 0.6 }, stock);
-  }
-  const bySku = new Map<string, number[]>();
-  locations.forEach((l, i) => l.stock.forEach((_, sku) => bySku.set(sku, [...(bySku.get(sku) ?? []), i])));
-  return { name, locations, bySku, stores: locations.map((l, i) => (l.type === 'STORE' ? i : -1)).filter((i) => i >= 0), skus, zipf };
-}
-
-function pickSku(net: Network, rand: () => number): string {
-  const r = rand();
-  let lo = 0;
-  let hi = net.zipf.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (net.zipf[mid] < r) lo = mid + 1;
-    else hi = mid;
-  }
-  return net.skus[lo];
-}
-
-interface Order {
-  request: PlanRequest;
-  rule: RuleRecord;
-  candidates: CandidateLocation[];
-}
-
-function makeOrder(net: Network, mix: 'realistic' | 'adversarial', rand: () => number, n: number): Order {
-  const store = net.locations[net.stores[Math.floor(rand() * net.stores.length)]];
-  const destination = { lat: store.geo.lat + (rand() - 0.5) * 0.3, lng: store.geo.lng + (rand() - 0.5) * 0.3 };
-  const lineCount = mix === 'adversarial' ? 2 + Math.floor(rand() * 5) : rand() < 0.5 ? 1 : 2 + Math.floor(rand() * 9);
-  const skus = new Set<string>();
-  while (skus.size < lineCount) skus.add(pickSku(net, rand));
-  const lines = [...skus].map((sku, i) => ({
-    orderLineId: `${n}-${i}`, sku, quantity: mix === 'adversarial' ? 3 + Math.floor(rand() * 6) : rand() < 0.85 ? 1 : 2 + Math.floor(rand() * 2),
-  }));
-  const r = rand();
-  const method = mix === 'adversarial' || r < 0.8 ? 'SHIP' : r < 0.92 ? 'PICKUP' : 'SAME_DAY';
-  const request: PlanRequest = {
-    method, destination: method === 'PICKUP' ? store.geo : destination, pickupLocationId: method === 'PICKUP' ? store.id : null,
-    shipComplete: mix === 'realistic' && rand() < 0.03, lines,
-  };
-  const idx = new Set<number>();
-  for (const l of lines) for (const i of net.bySku.get(l.sku) ?? []) idx.add(i);
-  return { request, rule: method === 'SAME_DAY' ? SAME_DAY_RULE : SHIP_RULE, candidates: [...idx].map((i) => net.locations[i]) };
-}
 
 interface Outcome {
   filled: number;
@@ -137,7 +32,7 @@ interface Outcome {
 
 /** Baseline: every line from the nearest locations with stock, in turn. */
 function closestFirst(o: Order): Outcome {
-  const { eligible } = eligibleCandidates(o.request, o.candidates, o.rule);
+  const { eligible } = eligibleCandidates(o.request, o.candidates(), o.rule);
   const used = new Map<number, number>();
   let filled = 0;
   for (const l of o.request.lines) {
@@ -156,7 +51,7 @@ function closestFirst(o: Order): Outcome {
 
 /** Baseline: the nearest location that ships everything, else cover with the fewest (most units first). */
 function fewestThenClosest(o: Order): Outcome {
-  const { eligible } = eligibleCandidates(o.request, o.candidates, o.rule);
+  const { eligible } = eligibleCandidates(o.request, o.candidates(), o.rule);
   const complete = eligible.findIndex((e) => o.request.lines.every((l) => availableFor(o.rule, e.c, l.sku) >= l.quantity));
   const used = new Map<number, number>();
   let filled = 0;
@@ -202,7 +97,7 @@ interface Glpk {
 
 /** The exact reference: a MIP over every eligible location (fill first, then cost). */
 function reference(glpk: Glpk, o: Order): Outcome {
-  const { eligible } = eligibleCandidates(o.request, o.candidates, o.rule);
+  const { eligible } = eligibleCandidates(o.request, o.candidates(), o.rule);
   const lines = o.request.lines;
   if (o.request.shipComplete) {
     let best: Outcome = { filled: 0, cost: 0, shipments: 0 };
@@ -283,11 +178,12 @@ async function main(): Promise<void> {
       const net = buildNetwork(name, wh, st, mix === 'adversarial', rand);
       const orders = Array.from({ length: TIMED }, (_, i) => makeOrder(net, mix, rand, i));
       // warm up, then time the planner alone
-      for (const o of orders.slice(0, 200)) planSourcing(o.request, o.candidates, o.rule);
+      for (const o of orders.slice(0, 200)) planSourcing(o.request, o.candidates(), o.rule);
       const latencies: number[] = [];
       const plans = orders.map((o) => {
+        const candidates = o.candidates();
         const t0 = performance.now();
-        const p = planSourcing(o.request, o.candidates, o.rule);
+        const p = planSourcing(o.request, candidates, o.rule);
         latencies.push(performance.now() - t0);
         return p;
       });
@@ -295,7 +191,7 @@ async function main(): Promise<void> {
       // Price the planner's plan exactly (the plan's own figures are rounded for display).
       const outcome = (i: number): Outcome => {
         const o = orders[i];
-        const byId = new Map(o.candidates.map((c) => [c.id, c]));
+        const byId = new Map(o.candidates().map((c) => [c.id, c]));
         let filled = 0;
         let cost = 0;
         for (const g of plans[i].groups) {

@@ -6,13 +6,29 @@
  * and km, less the priority bonus) plus, per unit, a variable part (per unit, per unit and
  * km). For a fixed set of locations the best assignment is greedy: every line takes its
  * units from the set's locations in order of per-unit cost. So the search is over sets of
- * locations: a depth-first branch and bound that adds locations in order of fixed cost and
- * keeps only "tight" sets (every member receives units; every subset of an optimal plan's
- * locations taken in that order is tight too, so nothing optimal is cut). A branch ends
- * when its fixed costs plus the cheapest possible variable cost cannot beat the best plan.
- * Beyond `maxNodes` evaluations (default 20,000) the best plan found is returned, flagged
- * as not proven.
+ * locations in which every member ships something.
+ *
+ * 1. Incumbents: every single location, and two greedy covers (most units first; least
+ *    cost per unit first).
+ * 2. A lower bound at the root, found without sorting: the larger of (a) the cheapest
+ *    per-unit fill plus the fixed cost of one more location, and (b) the cheapest fill when
+ *    each location's fixed cost is spread over the most units it could ship (its
+ *    "amortized" unit cost; a plan pays at least that for each unit). Most orders are proven
+ *    optimal here, in time linear in the candidates.
+ * 3. Otherwise a depth-first branch and bound that branches on the line that is still short
+ *    with the fewest locations able to supply it: one child per such location (taking it,
+ *    after excluding the ones before it), and one where the line stays short. Sets that fill
+ *    everything they can branch over the locations that could still lower the cost. The
+ *    children partition the space, so no set is visited twice. Each node is pruned by the
+ *    most its subtree can fill and the bound of step 2 over its remaining locations.
+ *    Beyond `maxNodes` nodes (default 20,000) the best plan is improved by local search and
+ *    returned flagged as not proven.
+ *
+ * Ties of cost (within 1e-9) go to the plan whose sorted location keys come first, so the
+ * answer does not depend on the order of the candidates.
  */
+
+import { Scratch } from './scratch';
 
 export interface OptLine {
   quantity: number;
@@ -27,6 +43,17 @@ export interface OptCandidate {
   available: number[];
   /** Stable tie-break (e.g. the location code). */
   key: string;
+}
+
+/** The same input as parallel arrays: what the planner builds without an object per candidate. */
+export interface OptProblem {
+  /** Units wanted per line. */
+  demand: ArrayLike<number>;
+  fixed: ArrayLike<number>;
+  perUnit: ArrayLike<number>;
+  /** Units available, candidate-major: candidate c, line j at c * lines + j. */
+  available: ArrayLike<number>;
+  keys: string[];
 }
 
 export interface OptSolution {
@@ -52,52 +79,89 @@ export interface OptOptions {
   alternatives?: number;
 }
 
-const EMPTY: OptSolution = { allocation: new Map(), filled: 0, cost: 0 };
+const EPS = 1e-9;
 
-/** Better = fills more units, then costs less (ties within 1e-9 keep the first found). */
-function better(a: OptSolution, b: OptSolution): boolean {
-  return a.filled > b.filled || (a.filled === b.filled && a.cost < b.cost - 1e-9);
+/** The solver's working arrays, reused from plan to plan (see scratch.ts). */
+const scratch = new Scratch();
+
+/** Object-per-candidate entry point (tests, small callers). */
+export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptions): OptResult {
+  const L = lines.length;
+  const available = new Int32Array(cands.length * L);
+  cands.forEach((c, i) => c.available.forEach((a, j) => (available[i * L + j] = a)));
+  return solve(
+    {
+      demand: lines.map((l) => l.quantity),
+      fixed: cands.map((c) => c.fixed),
+      perUnit: cands.map((c) => c.perUnit),
+      available,
+      keys: cands.map((c) => c.key),
+    },
+    opts,
+  );
 }
 
-export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptions): OptResult {
-  const n = cands.length;
-  const L = lines.length;
+interface Found {
+  /** Members, sorted by unit order. */
+  set: number[];
+  filled: number;
+  cost: number;
+  id: string;
+}
+
+export function solve(problem: OptProblem, opts: OptOptions): OptResult {
+  const L = problem.demand.length;
+  const n = problem.keys.length;
+  const keys = problem.keys;
   const maxNodes = opts.maxNodes ?? 20_000;
   const keepAlternatives = opts.alternatives ?? 3;
-  const demand = lines.map((l) => l.quantity);
+  const maxK = opts.maxLocations === null ? n : Math.min(opts.maxLocations, n);
 
-  // Per-unit order: the greedy fill of any set follows it.
-  const byUnit = [...cands.keys()].sort((x, y) => cands[x].perUnit - cands[y].perUnit || cands[x].key.localeCompare(cands[y].key));
-  const unitRank = new Array<number>(n);
-  byUnit.forEach((c, r) => (unitRank[c] = r));
-
-  /** Greedy fill of a set (indices sorted by unit rank); null when some member gets nothing. */
-  const evaluate = (set: number[]): OptSolution | null => {
-    const left = demand.slice();
-    const allocation = new Map<number, number[]>();
-    let filled = 0;
-    let cost = 0;
-    for (const c of set) {
-      const take = new Array<number>(L).fill(0);
-      let units = 0;
-      for (let j = 0; j < L; j++) {
-        const q = Math.min(left[j], cands[c].available[j]);
-        if (q > 0) {
-          take[j] = q;
-          left[j] -= q;
-          units += q;
-        }
+  const demand = scratch.i32(0, L);
+  for (let j = 0; j < L; j++) demand[j] = Math.max(0, Math.floor(problem.demand[j]));
+  const fixed = problem.fixed instanceof Float64Array ? problem.fixed : Float64Array.from(problem.fixed);
+  const perUnit = problem.perUnit instanceof Float64Array ? problem.perUnit : Float64Array.from(problem.perUnit);
+  // Availability capped at demand; what each location can ship toward the order; per line, who holds it.
+  const avail = scratch.i32(1, n * L);
+  const cap = scratch.i32(2, n);
+  const lineTotal = scratch.f64(0, L);
+  const holderCount = scratch.i32(3, L);
+  const src = problem.available;
+  for (let c = 0, base = 0; c < n; c++, base += L) {
+    let s = 0;
+    for (let j = 0; j < L; j++) {
+      const v = src[base + j];
+      const a = v >= demand[j] ? demand[j] : v > 0 ? Math.floor(v) : 0;
+      avail[base + j] = a;
+      if (a > 0) {
+        s += a;
+        lineTotal[j] += a;
+        holderCount[j]++;
       }
-      if (units === 0) return null;
-      allocation.set(c, take);
-      filled += units;
-      cost += cands[c].fixed + cands[c].perUnit * units;
     }
-    return { allocation, filled, cost };
-  };
+    cap[c] = s;
+  }
+  // Per line, the locations holding it (line j's at lineHolders[holderStart[j] .. holderStart[j + 1]), by index).
+  const holderStart = scratch.i32(4, L + 1);
+  for (let j = 0; j < L; j++) holderStart[j + 1] = holderStart[j] + holderCount[j];
+  const lineHolders = scratch.i32(5, holderStart[L]);
+  {
+    const fillAt = scratch.i32(6, L);
+    fillAt.set(holderStart.subarray(0, L));
+    for (let c = 0, base = 0; c < n; c++, base += L) for (let j = 0; j < L; j++) if (avail[base + j] > 0) lineHolders[fillAt[j]++] = c;
+  }
+  let maxFill = 0;
+  for (let j = 0; j < L; j++) maxFill += Math.min(demand[j], lineTotal[j]);
+  // A location's cost per unit with its fixed cost spread over the most units it can ship.
+  const amort = scratch.f64(1, n);
+  for (let c = 0; c < n; c++) amort[c] = perUnit[c] + (cap[c] > 0 ? (fixed[c] >= 0 ? fixed[c] / cap[c] : fixed[c]) : 0);
 
-  // The same greedy fill without allocating: the search scores thousands of sets and keeps few.
-  const left = new Float64Array(L);
+  /** Unit order: cheaper per unit first, then key. */
+  const unitBefore = (x: number, y: number): boolean => perUnit[x] < perUnit[y] || (perUnit[x] === perUnit[y] && (keys[x] < keys[y] || (keys[x] === keys[y] && x < y)));
+  const byUnit = (x: number, y: number): number => (unitBefore(x, y) ? -1 : x === y ? 0 : 1);
+
+  // ---- scoring a set (members sorted by unit order): greedy fill, rejected when a member ships nothing
+  const left = scratch.f64(2, L);
   let scoredFill = 0;
   let scoredCost = 0;
   const score = (set: number[]): boolean => {
@@ -105,10 +169,11 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
     scoredFill = 0;
     scoredCost = 0;
     for (const c of set) {
-      const avail = cands[c].available;
+      const base = c * L;
       let units = 0;
       for (let j = 0; j < L; j++) {
-        const q = left[j] < avail[j] ? left[j] : avail[j];
+        const a = avail[base + j];
+        const q = left[j] < a ? left[j] : a;
         if (q > 0) {
           left[j] -= q;
           units += q;
@@ -116,145 +181,442 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
       }
       if (units === 0) return false;
       scoredFill += units;
-      scoredCost += cands[c].fixed + cands[c].perUnit * units;
+      scoredCost += fixed[c] + perUnit[c] * units;
     }
     return true;
   };
+  const allocate = (set: number[]): OptSolution => {
+    const rest = Array.from(demand);
+    const allocation = new Map<number, number[]>();
+    let filled = 0;
+    let cost = 0;
+    for (const c of set) {
+      const take = new Array<number>(L).fill(0);
+      let units = 0;
+      for (let j = 0; j < L; j++) {
+        const q = Math.min(rest[j], avail[c * L + j]);
+        take[j] = q;
+        rest[j] -= q;
+        units += q;
+      }
+      allocation.set(c, take);
+      filled += units;
+      cost += fixed[c] + perUnit[c] * units;
+    }
+    return { allocation, filled, cost };
+  };
 
-  // The most any plan can fill, and the least variable cost of filling that much.
-  const maxFill = demand.reduce((sum, q, j) => sum + Math.min(q, cands.reduce((s, c) => s + c.available[j], 0)), 0);
-  let varLB = 0;
-  for (let j = 0; j < L; j++) {
-    let need = Math.min(demand[j], cands.reduce((s, c) => s + c.available[j], 0));
-    for (const c of byUnit) {
-      if (need === 0) break;
-      const q = Math.min(need, cands[c].available[j]);
-      varLB += q * cands[c].perUnit;
+  // ---- the best plans found
+  const idOf = (set: number[]): string => set.map((c) => keys[c]).sort().join('\u0000') + '\u0001' + [...set].sort((a, b) => a - b).join(',');
+  /** a before b: fills more, or costs less, or (a tie) its keys come first. */
+  const ahead = (fa: number, ca: number, ida: () => string, b: Found): boolean =>
+    fa > b.filled || (fa === b.filled && (ca < b.cost - EPS || (ca <= b.cost + EPS && ida() < b.id)));
+  const top: Found[] = []; // best first, at most keepAlternatives + 1
+  let best: Found | null = null;
+  /** Offers the set just scored (scoredFill, scoredCost). */
+  const consider = (set: number[]) => {
+    if (top.length > keepAlternatives) {
+      // the common case, decided without the set's id: clearly behind the last kept plan
+      const worst = top[top.length - 1];
+      if (scoredFill < worst.filled || (scoredFill === worst.filled && scoredCost > worst.cost + EPS)) return;
+    }
+    const id = idOf(set);
+    if (top.length > keepAlternatives && !ahead(scoredFill, scoredCost, () => id, top[top.length - 1])) return;
+    if (top.some((f) => f.id === id)) return;
+    const f: Found = { set: [...set], filled: scoredFill, cost: scoredCost, id };
+    let at = top.length;
+    while (at > 0 && ahead(f.filled, f.cost, () => f.id, top[at - 1])) at--;
+    top.splice(at, 0, f);
+    if (top.length > keepAlternatives + 1) top.pop();
+    best = top[0];
+  };
+  /** Could a plan filling `fill` at cost at least `lb` still beat the best? */
+  const promising = (fill: number, lb: number): boolean => best === null || fill > best.filled || (fill === best.filled && lb < best.cost - EPS);
+
+  let nodes = 0;
+  const result = (proven: boolean): OptResult => {
+    const b = best;
+    return {
+      best: b ? allocate(b.set) : { allocation: new Map(), filled: 0, cost: 0 },
+      alternatives: top.filter((f) => f !== b && b !== null && f.filled === b.filled).slice(0, keepAlternatives).map((f) => allocate(f.set)),
+      provenOptimal: proven,
+      nodes,
+    };
+  };
+
+  if (maxFill === 0 || maxK <= 0) return result(true);
+
+  // ---- ship complete: one location with everything
+  if (opts.shipComplete) {
+    const one = [0];
+    for (let c = 0; c < n; c++) {
+      let all = true;
+      for (let j = 0; j < L && all; j++) all = avail[c * L + j] >= demand[j];
+      if (!all) continue;
+      nodes++;
+      one[0] = c;
+      scoredFill = cap[c];
+      scoredCost = fixed[c] + perUnit[c] * cap[c];
+      consider(one);
+    }
+    return result(true);
+  }
+
+  // ---- incumbents: every single location ("all from X instead" is also the alternative a shopper understands)
+  {
+    const one = [0];
+    for (let c = 0; c < n; c++) {
+      if (cap[c] === 0) continue;
+      nodes++;
+      scoredFill = cap[c];
+      scoredCost = fixed[c] + perUnit[c] * cap[c];
+      one[0] = c;
+      consider(one);
+    }
+  }
+
+  // ---- the root bound, without sorting: (a) one location's fixed cost + cheapest per-unit fill; (b) amortized fill
+  const picked = scratch.i32(7, n); // stamp of the selection in progress
+  let stamp = 0;
+  /** Least cost of filling `need` units of line j, weight per unit from `w`: repeated minimum for a few picks, else a sort. */
+  const cheapestFill = (j: number, need: number, w: Float64Array): number => {
+    stamp++;
+    let cost = 0;
+    const from = holderStart[j];
+    const to = holderStart[j + 1];
+    for (let picks = 0; need > 0; picks++) {
+      if (picks === 4) return cost + sortedFill(j, need, w);
+      let m = -1;
+      let mw = Infinity;
+      for (let k = from; k < to; k++) {
+        const c = lineHolders[k];
+        if (w[c] < mw && picked[c] !== stamp) [m, mw] = [c, w[c]];
+      }
+      if (m < 0) break;
+      picked[m] = stamp;
+      const q = Math.min(need, avail[m * L + j]);
+      cost += q * mw;
       need -= q;
     }
-  }
-
-  const top: OptSolution[] = [];
-  const seen = new Set<string>();
-  let best = EMPTY;
-  let nodes = 0;
-  /** Offers the last scored set: kept when it is the best or among the next best few. */
-  const consider = (set: number[]) => {
-    const worst = top.length > keepAlternatives ? top[top.length - 1] : null;
-    const beatsBest = scoredFill > best.filled || (scoredFill === best.filled && scoredCost < best.cost - 1e-9);
-    const beatsTop = !worst || scoredFill > worst.filled || (scoredFill === worst.filled && scoredCost < worst.cost);
-    if (!beatsBest && !beatsTop && best !== EMPTY) return;
-    const id = [...set].sort((x, y) => x - y).join(',');
-    if (seen.has(id)) return;
-    seen.add(id);
-    const s = evaluate(set)!;
-    if (better(s, best)) best = s;
-    // keep the cheapest few of the best fill, for the explanation
-    top.push(s);
-    top.sort((x, y) => y.filled - x.filled || x.cost - y.cost);
-    if (top.length > keepAlternatives + 1) top.pop();
+    return cost;
   };
-
-  if (opts.shipComplete) {
-    for (let c = 0; c < n; c++) {
-      if (!demand.every((q, j) => cands[c].available[j] >= q)) continue;
-      nodes++;
-      if (score([c])) consider([c]);
+  /** The same, sorting the line's holders not yet picked. */
+  const sortedFill = (j: number, need: number, w: Float64Array): number => {
+    const hs: number[] = [];
+    for (let k = holderStart[j]; k < holderStart[j + 1]; k++) if (picked[lineHolders[k]] !== stamp) hs.push(lineHolders[k]);
+    hs.sort((x, y) => w[x] - w[y]);
+    let cost = 0;
+    for (const c of hs) {
+      if (need <= 0) break;
+      const q = Math.min(need, avail[c * L + j]);
+      cost += q * w[c];
+      need -= q;
     }
-    const alts = top.filter((s) => s !== best && s.filled === best.filled).slice(0, keepAlternatives);
-    return { best, alternatives: alts, provenOptimal: true, nodes };
-  }
-
-  const maxK = Math.min(opts.maxLocations ?? n, n);
-  // Cheapest fixed cost first; among equals, the location that can ship the most first.
-  const supply = cands.map((c) => c.available.reduce((s, a) => s + a, 0));
-  const byFixed = [...cands.keys()].sort(
-    (x, y) => cands[x].fixed - cands[y].fixed || supply[y] - supply[x] || cands[x].perUnit - cands[y].perUnit || cands[x].key.localeCompare(cands[y].key),
-  );
-  const position = new Array<number>(n);
-  byFixed.forEach((c, i) => (position[c] = i));
-  // What one location can ship toward this order, and the largest such amount from position i on.
-  const capped = cands.map((c) => c.available.reduce((sum, a, j) => sum + Math.min(a, demand[j]), 0));
-  const maxSupplyFrom = new Array<number>(n + 1).fill(0);
-  for (let i = n - 1; i >= 0; i--) maxSupplyFrom[i] = Math.max(maxSupplyFrom[i + 1], capped[byFixed[i]]);
-  // Sums of non-negative fixed costs in search order, for "k more locations cost at least ..."
-  const fixedPrefix = new Array<number>(n + 1).fill(0);
-  for (let i = 0; i < n; i++) fixedPrefix[i + 1] = fixedPrefix[i] + Math.max(0, cands[byFixed[i]].fixed);
-
-  /**
-   * Lower bound for the branch that holds `set` and may add only candidates after position
-   * `i`: the most it can fill, and the least unit cost of filling that, over those locations.
-   */
-  // Per line, the candidates that hold it, cheapest per unit first.
-  const holdersByUnit = demand.map((_, j) => byUnit.filter((c) => cands[c].available[j] > 0));
-  const mark = new Int32Array(n);
-  let epoch = 0;
-  const branchBound = (i: number): { fill: number; variable: number } => {
-    let fill = 0;
-    let variable = 0;
-    epoch++;
-    for (const c of set) mark[c] = epoch;
-    for (let j = 0; j < L; j++) {
-      let need = demand[j];
-      for (const c of holdersByUnit[j]) {
-        if (need === 0) break;
-        if (mark[c] !== epoch && position[c] <= i) continue;
-        const q = Math.min(need, cands[c].available[j]);
-        fill += q;
-        variable += q * cands[c].perUnit;
-        need -= q;
-      }
-    }
-    return { fill, variable };
+    return cost;
   };
-  // Sum of the negative fixed costs from position i on: what adding more locations could still save.
-  const negAfter = new Array<number>(n + 1).fill(0);
-  for (let i = n - 1; i >= 0; i--) negAfter[i] = negAfter[i + 1] + Math.min(0, cands[byFixed[i]].fixed);
-
-  // Every single location first: a good first bound, and the alternatives a shopper would
-  // understand ("all from X instead").
-  for (let c = 0; c < n && maxK > 0; c++) {
-    nodes++;
-    if (score([c])) consider([c]);
+  let negTotal = 0;
+  let minFixed = Infinity; // the two least fixed costs
+  let minFixed2 = Infinity;
+  for (let c = 0; c < n; c++) {
+    if (cap[c] === 0) continue;
+    const f = fixed[c];
+    if (f < 0) negTotal += f;
+    if (f < minFixed) [minFixed, minFixed2] = [f, minFixed];
+    else if (f < minFixed2) minFixed2 = f;
   }
-
-  // A greedy cover as a first incumbent: the location that ships the most still needed, the
-  // cheaper per unit on ties, until nothing more can be filled. Tight bounds from the start.
   {
-    const left = demand.slice();
+    let varP = 0;
+    let varA = 0;
+    for (let j = 0; j < L; j++) {
+      const target = Math.min(demand[j], lineTotal[j]);
+      if (target === 0) continue;
+      varP += cheapestFill(j, target, perUnit);
+      varA += cheapestFill(j, target, amort);
+    }
+    // Every single location was scored above, so only plans of two or more locations remain:
+    // they pay two fixed costs at least.
+    const rootLB = Math.max(negTotal + Math.max(0, minFixed) + Math.max(0, minFixed2 === Infinity ? 0 : minFixed2) + varP, varA);
+    if (best !== null && (best as Found).filled === maxFill && (best as Found).cost <= rootLB + EPS) return result(true);
+  }
+
+  // ---- more incumbents: greedy covers (most units still needed; least cost per unit needed)
+  const greedyCover = (byRatio: boolean) => {
+    const rest = Array.from(demand);
     const chosen: number[] = [];
+    const inSet = new Uint8Array(n);
     while (chosen.length < maxK) {
       let pick = -1;
-      let pickUnits = 0;
+      let pickScore = Infinity;
       for (let c = 0; c < n; c++) {
-        if (chosen.includes(c)) continue;
+        if (inSet[c]) continue;
         let u = 0;
-        for (let j = 0; j < L; j++) u += Math.min(left[j], cands[c].available[j]);
-        if (u > pickUnits || (u === pickUnits && u > 0 && cands[c].perUnit < cands[pick].perUnit)) [pick, pickUnits] = [c, u];
+        for (let j = 0; j < L; j++) u += Math.min(rest[j], avail[c * L + j]);
+        if (u === 0) continue;
+        const s = byRatio ? (fixed[c] + perUnit[c] * u) / u : -u + perUnit[c] * 1e-6;
+        if (s < pickScore || (s === pickScore && unitBefore(c, pick))) [pick, pickScore] = [c, s];
       }
       if (pick < 0) break;
       chosen.push(pick);
-      for (let j = 0; j < L; j++) left[j] -= Math.min(left[j], cands[pick].available[j]);
+      inSet[pick] = 1;
+      for (let j = 0; j < L; j++) rest[j] -= Math.min(rest[j], avail[pick * L + j]);
     }
     if (chosen.length > 1) {
       nodes++;
-      chosen.sort((x, y) => unitRank[x] - unitRank[y]);
+      chosen.sort(byUnit);
       if (score(chosen)) consider(chosen);
     }
+  };
+  greedyCover(false);
+  greedyCover(true);
+
+  // ---- branch and bound
+  // Per line, its holders cheapest per unit first, and cheapest amortized first: filtered out
+  // of two sorts of all candidates (only the values matter to the bounds walking them).
+  const orderP = [...Array(n).keys()].filter((c) => cap[c] > 0).sort((x, y) => perUnit[x] - perUnit[y]);
+  const orderA = [...orderP].sort((x, y) => amort[x] - amort[y]);
+  const holders: Int32Array[] = [];
+  const holdersA: Int32Array[] = [];
+  // and the least fixed cost of any holder: what one more location for a short line costs at least
+  const minFixedLine = new Float64Array(L).fill(Infinity);
+  for (let j = 0; j < L; j++) {
+    const hp = new Int32Array(holderCount[j]);
+    const ha = new Int32Array(holderCount[j]);
+    let kp = 0;
+    let ka = 0;
+    for (const c of orderP) {
+      if (avail[c * L + j] > 0) {
+        hp[kp++] = c;
+        if (fixed[c] < minFixedLine[j]) minFixedLine[j] = fixed[c];
+      }
+    }
+    for (const c of orderA) if (avail[c * L + j] > 0) ha[ka++] = c;
+    holders.push(hp);
+    holdersA.push(ha);
   }
+  const ALLOWED = 0;
+  const IN = 1;
+  const OUT = 2;
+  const state = new Uint8Array(n);
+  for (let c = 0; c < n; c++) if (cap[c] === 0) state[c] = OUT;
+  const cover = new Float64Array(L); // units the set holds per line (uncapped sum, at most demand each)
+  const allowedSupply = new Float64Array(L);
+  const allowedCount = new Int32Array(L);
+  for (let c = 0; c < n; c++) {
+    if (state[c] !== ALLOWED) continue;
+    for (let j = 0; j < L; j++) {
+      const a = avail[c * L + j];
+      if (a > 0) {
+        allowedSupply[j] += a;
+        allowedCount[j]++;
+      }
+    }
+  }
+  let negAllowed = negTotal;
+  let fixedSum = 0;
+  const set: number[] = [];
+  const leave = (c: number) => {
+    for (let j = 0; j < L; j++) {
+      const a = avail[c * L + j];
+      if (a > 0) {
+        allowedSupply[j] -= a;
+        allowedCount[j]--;
+      }
+    }
+    if (fixed[c] < 0) negAllowed -= fixed[c];
+  };
+  const rejoin = (c: number) => {
+    for (let j = 0; j < L; j++) {
+      const a = avail[c * L + j];
+      if (a > 0) {
+        allowedSupply[j] += a;
+        allowedCount[j]++;
+      }
+    }
+    if (fixed[c] < 0) negAllowed += fixed[c];
+  };
+  const add = (c: number) => {
+    leave(c);
+    state[c] = IN;
+    for (let j = 0; j < L; j++) cover[j] += avail[c * L + j];
+    fixedSum += fixed[c];
+    let at = set.length;
+    while (at > 0 && unitBefore(c, set[at - 1])) at--;
+    set.splice(at, 0, c);
+  };
+  const remove = (c: number) => {
+    set.splice(set.indexOf(c), 1);
+    fixedSum -= fixed[c];
+    for (let j = 0; j < L; j++) cover[j] -= avail[c * L + j];
+    state[c] = ALLOWED;
+    rejoin(c);
+  };
+  const forbid = (c: number) => {
+    leave(c);
+    state[c] = OUT;
+  };
+  const allow = (c: number) => {
+    state[c] = ALLOWED;
+    rejoin(c);
+  };
+
+  const target = new Float64Array(L);
+  /** Set by subtreeBound: the members' and allowed locations' cheapest unit-cost fill of the targets. */
+  let boundVarP = 0;
+  /** Least cost of any plan in the subtree (its members plus allowed locations), filling `target` per line. */
+  const subtreeBound = (): number => {
+    let varP = 0;
+    let varA = 0;
+    let needOne = 0;
+    for (let j = 0; j < L; j++) {
+      const t = target[j];
+      if (t === 0) continue;
+      // (a) members and allowed locations at their unit cost
+      let need = t;
+      const hs = holders[j];
+      for (let k = 0; k < hs.length && need > 0; k++) {
+        const c = hs[k];
+        if (state[c] === OUT) continue;
+        const q = Math.min(need, avail[c * L + j]);
+        varP += q * perUnit[c];
+        need -= q;
+      }
+      // (b) members at their unit cost, allowed locations at their amortized cost, merged
+      need = t;
+      const ha = holdersA[j];
+      let m = 0;
+      let k = 0;
+      while (need > 0) {
+        while (m < set.length && avail[set[m] * L + j] === 0) m++;
+        while (k < ha.length && state[ha[k]] !== ALLOWED) k++;
+        const fromSet = m < set.length;
+        const fromRest = k < ha.length;
+        if (!fromSet && !fromRest) break;
+        let c: number;
+        let w: number;
+        if (fromSet && (!fromRest || perUnit[set[m]] <= amort[ha[k]])) {
+          c = set[m++];
+          w = perUnit[c];
+        } else {
+          c = ha[k++];
+          w = amort[c];
+        }
+        const q = Math.min(need, avail[c * L + j]);
+        varA += q * w;
+        need -= q;
+      }
+      // a line the members cannot fill needs one more location
+      if (cover[j] < t && minFixedLine[j] > needOne) needOne = minFixedLine[j];
+    }
+    boundVarP = varP;
+    return fixedSum + Math.max(negAllowed + needOne + varP, varA);
+  };
+
+  let proven = true;
+  const useful = new Float64Array(n);
+  /** Explores the subtree of the current set and state; `scored`: the set was already offered. */
+  const visit = (scored: boolean) => {
+    if (nodes >= maxNodes) {
+      proven = false;
+      return;
+    }
+    nodes++;
+    if (!scored && set.length > 0 && score(set)) consider(set);
+    if (set.length >= maxK) return;
+    let fillUB = 0;
+    for (let j = 0; j < L; j++) {
+      target[j] = Math.min(demand[j], cover[j] + allowedSupply[j]);
+      fillUB += target[j];
+    }
+    if (!promising(fillUB, -Infinity)) return;
+    // With the best fill within reach only a cheaper plan matters: bound the cost, here and per child.
+    const costMatters = best !== null && fillUB === (best as Found).filled;
+    if (costMatters && !promising(fillUB, subtreeBound())) return;
+    const varP = boundVarP;
+
+    // the short line with the fewest allowed holders
+    let line = -1;
+    for (let j = 0; j < L; j++) {
+      if (cover[j] < target[j] && (line < 0 || allowedCount[j] < allowedCount[line] || (allowedCount[j] === allowedCount[line] && target[j] - cover[j] > target[line] - cover[line]))) line = j;
+    }
+    const children: number[] = [];
+    if (line >= 0) {
+      // its allowed holders, cheapest per useful unit first
+      const hs = holders[line];
+      for (let k = 0; k < hs.length; k++) {
+        const c = hs[k];
+        if (state[c] !== ALLOWED) continue;
+        let u = 0;
+        for (let j = 0; j < L; j++) {
+          const short = demand[j] - cover[j];
+          if (short > 0) u += Math.min(short, avail[c * L + j]);
+        }
+        useful[c] = (fixed[c] + perUnit[c] * u) / u;
+        children.push(c);
+      }
+      children.sort((x, y) => useful[x] - useful[y] || byUnit(x, y));
+    } else {
+      // everything fillable is held: only a location that ships some unit cheaper can lower the cost
+      for (let c = 0; c < n; c++) {
+        if (state[c] !== ALLOWED) continue;
+        let cheaper = false;
+        for (let m = 0; m < set.length && !cheaper; m++) {
+          const s = set[m];
+          if (perUnit[c] < perUnit[s]) for (let j = 0; j < L && !cheaper; j++) cheaper = avail[c * L + j] > 0 && avail[s * L + j] > 0;
+        }
+        if (cheaper || fixed[c] < 0) children.push(c);
+      }
+      children.sort((x, y) => fixed[x] - fixed[y] || byUnit(x, y));
+    }
+    let done = 0;
+    for (const c of children) {
+      // A child pays its fixed cost on top of what every plan here pays at least, and one
+      // more location's if a line stays short with it.
+      let bounded = false; // nothing in the child's subtree can beat the best
+      let leaf = false; // only the child's set itself can
+      if (costMatters) {
+        let more = 0;
+        for (let j = 0; j < L; j++) if (cover[j] + avail[c * L + j] < target[j] && minFixedLine[j] > more) more = minFixedLine[j];
+        const lb = fixedSum + fixed[c] + negAllowed - Math.min(0, fixed[c]) + more + varP;
+        bounded = !promising(fillUB, lb);
+        // It leaves nothing short and any superset pays for one more location: score it, search nothing below.
+        leaf = !bounded && more === 0 && !promising(fillUB, lb + Math.max(0, minFixed));
+      }
+      if (bounded) {
+        if (line < 0 && fixed[c] >= 0) break; // sorted by fixed cost: the rest cost no less
+      } else {
+        add(c);
+        if (leaf) {
+          nodes++;
+          if (score(set)) consider(set);
+        } else visit(false);
+        remove(c);
+      }
+      forbid(c);
+      done++;
+      if (!proven) break;
+    }
+    // the branch where the line stays short (the improving branch needs none: its sets exist above)
+    if (proven && line >= 0) visit(true);
+    for (let i = done - 1; i >= 0; i--) allow(children[i]);
+  };
+  visit(true);
+
+  if (!proven) improveLocally();
+  return result(proven);
 
   /**
    * When the search was cut short: local search from the best plan, dropping one location
-   * or swapping one for another (the nearest and the best-supplied first), while that fills
-   * as much for less. Bounded; the plan stays flagged as not proven.
+   * or swapping one for another (the cheapest per unit and the best-supplied first), while
+   * that fills as much for less. Bounded; the plan stays flagged as not proven.
    */
-  const improveLocally = () => {
-    const pool = [...new Set([...byUnit.slice(0, 60), ...[...cands.keys()].sort((x, y) => capped[y] - capped[x]).slice(0, 30)])];
-    for (let round = 0; round < 50; round++) {
-      const current = [...best.allocation.keys()];
+  function improveLocally(): void {
+    const all = [...Array(n).keys()].filter((c) => cap[c] > 0);
+    const pool = [...new Set([...[...all].sort(byUnit).slice(0, 60), ...[...all].sort((x, y) => cap[y] - cap[x] || byUnit(x, y)).slice(0, 30)])];
+    for (let round = 0; round < 50 && best !== null; round++) {
+      const current = [...(best as Found).set];
       const before = best;
       const tryOut = (candidate: number[]) => {
-        candidate.sort((x, y) => unitRank[x] - unitRank[y]);
+        candidate.sort(byUnit);
         if (score(candidate)) consider(candidate);
       };
       for (const m of current) {
@@ -264,52 +626,5 @@ export function optimize(lines: OptLine[], cands: OptCandidate[], opts: OptOptio
       }
       if (best === before) return;
     }
-  };
-
-  let proven = true;
-  const set: number[] = []; // members, kept sorted by unit rank
-  const dfs = (from: number, fixedSum: number) => {
-    if (set.length >= maxK) return;
-    for (let i = from; i < n; i++) {
-      const c = byFixed[i];
-      // Nothing cheaper can follow once the best fills all it can and even this location's fixed cost breaks the bound.
-      if (best.filled === maxFill && fixedSum + cands[c].fixed + negAfter[i + 1] + varLB >= best.cost - 1e-9) {
-        if (cands[c].fixed >= 0) break;
-        continue;
-      }
-      if (nodes >= maxNodes) {
-        proven = false;
-        return;
-      }
-      nodes++;
-      const at = insertionPoint(set, c, unitRank);
-      set.splice(at, 0, c);
-      if (score(set)) {
-        const filledHere = scoredFill;
-        consider(set);
-        if (set.length < maxK && i + 1 < n) {
-          // Go deeper only if the branch could still beat the best: fill more, or the same for less.
-          const b = branchBound(i);
-          // Reaching the branch's fill needs at least this many more locations, the cheapest of them at least:
-          const more = filledHere < b.fill ? Math.min(n - i - 1, Math.ceil((b.fill - filledHere) / Math.max(1, maxSupplyFrom[i + 1]))) : 0;
-          const extra = fixedPrefix[i + 1 + more] - fixedPrefix[i + 1];
-          const lb = fixedSum + cands[c].fixed + extra + negAfter[i + 1] + b.variable;
-          if (b.fill > best.filled || (b.fill === best.filled && lb < best.cost - 1e-9)) dfs(i + 1, fixedSum + cands[c].fixed);
-        }
-      }
-      set.splice(at, 1);
-      if (!proven) return;
-    }
-  };
-  dfs(0, 0);
-  if (!proven) improveLocally();
-
-  const alternatives = top.filter((s) => s !== best && s.filled === best.filled).slice(0, keepAlternatives);
-  return { best, alternatives, provenOptimal: proven, nodes };
-}
-
-function insertionPoint(set: number[], c: number, rank: number[]): number {
-  let i = 0;
-  while (i < set.length && rank[set[i]] < rank[c]) i++;
-  return i;
+  }
 }

@@ -12,7 +12,11 @@
 import { haversineKm, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import type { RuleRecord } from './rules';
-import { optimize, type OptCandidate, type OptSolution } from './optimizer';
+import { solve, type OptSolution } from './optimizer';
+import { Scratch } from './scratch';
+
+/** The planner's working arrays, reused from plan to plan (see scratch.ts). */
+const scratch = new Scratch();
 
 export interface PlanRequestLine {
   orderLineId: string;
@@ -99,35 +103,51 @@ export interface Eligible {
   available: number[];
 }
 
+/**
+ * Why a candidate may not serve the request under the rule, or null when it may (stock
+ * aside). `pickup`: the request's pickup location; any other location is not a candidate.
+ */
+function exclusion(request: PlanRequest, c: CandidateLocation, rule: RuleRecord, km: number, excludedIds: Set<string> | null): ExclusionReason | null {
+  if (excludedIds?.has(c.id)) return 'EXCLUDED';
+  if (!c.active) return 'INACTIVE';
+  if (!c.methods.includes(request.method)) return 'METHOD';
+  // A location type the rule leaves out is excluded by the rule.
+  if (rule.candidates.locationTypes.length > 0 && !rule.candidates.locationTypes.includes(c.type)) return 'EXCLUDED';
+  // A distance limit with an unknown destination cannot be honoured: nothing is within it.
+  if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) return 'DISTANCE';
+  if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) return 'CAPACITY';
+  return null;
+}
+
+function excludedIdsOf(request: PlanRequest, rule: RuleRecord): Set<string> | null {
+  const ids = request.excludeLocationIds ?? [];
+  return rule.candidates.excludeLocationIds.length + ids.length > 0 ? new Set([...rule.candidates.excludeLocationIds, ...ids]) : null;
+}
+
+/** Nearest first, then higher priority, then code. */
+function nearestFirst(a: { km: number; c: CandidateLocation }, b: { km: number; c: CandidateLocation }): number {
+  return a.km - b.km || b.c.priority - a.c.priority || (a.c.code < b.c.code ? -1 : a.c.code > b.c.code ? 1 : 0);
+}
+
 /** The candidates that may serve this request under the rule (nearest first), and why the others may not. */
 export function eligibleCandidates(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord): { eligible: Eligible[]; excluded: Plan['excluded'] } {
   const useSafety = rule.constraints.useSafetyStock;
-  const excludedIds = new Set([...rule.candidates.excludeLocationIds, ...(request.excludeLocationIds ?? [])]);
+  const excludedIds = excludedIdsOf(request, rule);
   const excluded: Plan['excluded'] = [];
   const eligible: Eligible[] = [];
-
   for (const c of candidates) {
     if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
     const km = request.destination ? haversineKm(c.geo, request.destination) : 0;
-    let reason: ExclusionReason | null = null;
+    let reason = exclusion(request, c, rule, km, excludedIds);
     let available: number[] = [];
-    if (excludedIds.has(c.id)) reason = 'EXCLUDED';
-    else if (!c.active) reason = 'INACTIVE';
-    else if (!c.methods.includes(request.method)) reason = 'METHOD';
-    // A location type the rule leaves out is excluded by the rule.
-    else if (rule.candidates.locationTypes.length > 0 && !rule.candidates.locationTypes.includes(c.type)) reason = 'EXCLUDED';
-    // A distance limit with an unknown destination cannot be honoured: nothing is within it.
-    else if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) reason = 'DISTANCE';
-    else if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) reason = 'CAPACITY';
-    else {
+    if (!reason) {
       available = request.lines.map((l) => Math.min(l.quantity, availableAt(c, l.sku, useSafety)));
       if (!available.some((a) => a > 0)) reason = 'NO_STOCK';
     }
     if (reason) excluded.push({ locationId: c.id, reason });
     else eligible.push({ c, km, available });
   }
-
-  eligible.sort((a, b) => a.km - b.km || b.c.priority - a.c.priority || a.c.code.localeCompare(b.c.code));
+  eligible.sort(nearestFirst);
   return { eligible, excluded };
 }
 
@@ -136,33 +156,84 @@ export function availableFor(rule: RuleRecord, c: CandidateLocation, sku: string
   return availableAt(c, sku, rule.constraints.useSafetyStock);
 }
 
-export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: { maxNodes?: number } = {}): Plan {
-  const { eligible, excluded } = eligibleCandidates(request, candidates, rule);
+export interface PlanOptions {
+  /** The optimizer's node limit (default 20,000). */
+  maxNodes?: number;
+  /** Filled in with the search's size, for benchmarks and diagnostics. */
+  stats?: { nodes: number; eligible: number };
+}
 
-  const cands: OptCandidate[] = eligible.map((e) => ({
-    fixed: fixedCost(rule, e.km, e.c.priority),
-    perUnit: rule.cost.perUnit + rule.cost.perUnitKm * e.km,
-    available: e.available,
-    key: e.c.code,
-  }));
-  const result = optimize(request.lines, cands, { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes });
+export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: PlanOptions = {}): Plan {
+  // One pass: the reason each candidate is out, or its costs and stock as the optimizer's arrays.
+  const useSafety = rule.constraints.useSafetyStock;
+  const excludedIds = excludedIdsOf(request, rule);
+  const lines = request.lines;
+  const L = lines.length;
+  const excluded: Plan['excluded'] = [];
+  const chosen: CandidateLocation[] = [];
+  const kms = scratch.f64(0, candidates.length);
+  const fixed = scratch.f64(1, candidates.length);
+  const perUnit = scratch.f64(2, candidates.length);
+  const keys: string[] = [];
+  const available = scratch.i32(0, candidates.length * L);
+  const { perUnit: unitCost, perUnitKm } = rule.cost;
+  for (const c of candidates) {
+    if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
+    const km = request.destination ? haversineKm(c.geo, request.destination) : 0;
+    let reason = exclusion(request, c, rule, km, excludedIds);
+    if (!reason) {
+      const base = chosen.length * L;
+      let any = false;
+      for (let j = 0; j < L; j++) {
+        const a = Math.min(lines[j].quantity, availableAt(c, lines[j].sku, useSafety));
+        available[base + j] = a;
+        if (a > 0) any = true;
+      }
+      if (!any) reason = 'NO_STOCK';
+    }
+    if (reason) {
+      excluded.push({ locationId: c.id, reason });
+      continue;
+    }
+    const i = chosen.length;
+    chosen.push(c);
+    kms[i] = km;
+    fixed[i] = fixedCost(rule, km, c.priority);
+    perUnit[i] = unitCost + perUnitKm * km;
+    keys.push(c.code);
+  }
+  const m = chosen.length;
+  const result = solve(
+    { demand: lines.map((l) => l.quantity), fixed: fixed.subarray(0, m), perUnit: perUnit.subarray(0, m), available: available.subarray(0, m * L), keys },
+    { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes },
+  );
+
+  if (opts.stats) {
+    opts.stats.nodes = result.nodes;
+    opts.stats.eligible = chosen.length;
+  }
   const toGroups = (sol: OptSolution): PlannedGroup[] =>
     [...sol.allocation.entries()]
-      .map(([i, take]) => {
-        const e = eligible[i];
-        const lines = request.lines.map((l, j) => ({ ...l, quantity: take[j] })).filter((l) => l.quantity > 0);
-        const units = lines.reduce((n, l) => n + l.quantity, 0);
-        return { locationId: e.c.id, lines, distanceKm: round(e.km, 3), cost: round(groupCost(rule, units, e.km, e.c.priority)), order: i };
-      })
-      .sort((a, b) => a.order - b.order)
-      .map(({ order: _order, ...g }) => g);
+      .map(([i, take]) => ({ i, take, km: kms[i], c: chosen[i] }))
+      .sort(nearestFirst)
+      .map(({ i, take, c }) => {
+        const gl = lines.map((l, j) => ({ ...l, quantity: take[j] })).filter((l) => l.quantity > 0);
+        const units = gl.reduce((n, l) => n + l.quantity, 0);
+        return { locationId: c.id, lines: gl, distanceKm: round(kms[i], 3), cost: round(groupCost(rule, units, kms[i], c.priority)) };
+      });
   const groups = toGroups(result.best);
-  const remaining = new Map(request.lines.map((l) => [l.orderLineId, l.quantity]));
-  for (const g of groups) for (const l of g.lines) remaining.set(l.orderLineId, remaining.get(l.orderLineId)! - l.quantity);
-
-  const unallocated = request.lines
-    .map((l) => ({ ...l, quantity: remaining.get(l.orderLineId) ?? 0 }))
-    .filter((l) => l.quantity > 0);
+  // What no group takes, per line (index loops: the arrays here vary in element kind, and
+  // iterating them with for-of made V8 drop out of optimized code on every plan).
+  const remaining = lines.map((l) => l.quantity);
+  for (const take of result.best.allocation.values()) for (let j = 0; j < L; j++) remaining[j] -= take[j];
+  const unallocated: PlanRequestLine[] = [];
+  for (let j = 0; j < L; j++) if (remaining[j] > 0) unallocated.push({ ...lines[j], quantity: remaining[j] });
+  let totalKm = 0;
+  let objective = 0;
+  for (let g = 0; g < groups.length; g++) {
+    totalKm += groups[g].distanceKm;
+    objective += groups[g].cost;
+  }
 
   const alternatives = result.alternatives.map((sol) => {
     const gs = toGroups(sol);
@@ -173,8 +244,8 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
     groups,
     unallocated,
     shipmentCount: groups.length,
-    totalDistanceKm: round(groups.reduce((n, g) => n + g.distanceKm, 0), 3),
-    objective: round(groups.reduce((n, g) => n + g.cost, 0)),
+    totalDistanceKm: round(totalKm, 3),
+    objective: round(objective),
     provenOptimal: result.provenOptimal,
     alternatives,
     excluded,

@@ -77,10 +77,65 @@ describe('optimize', () => {
     );
   });
 
-  it('says when its node limit cut the search short', () => {
-    const cands = Array.from({ length: 30 }, (_, i) => ({ fixed: 1, perUnit: 1 + i / 100, available: [1], key: String(i) }));
-    const r = optimize([{ quantity: 10 }], cands, { maxLocations: null, shipComplete: false, maxNodes: 50 });
-    expect(r.provenOptimal).toBe(false);
-    expect(r.best.filled).toBeGreaterThan(0);
+  it('matches brute force where the search must work: fragmented stock, several lines, up to 11 locations', () => {
+    const fragmented = fc
+      .record({ lines: fc.integer({ min: 2, max: 4 }), locations: fc.integer({ min: 6, max: 11 }) })
+      .chain(({ lines, locations }) =>
+        fc.record({
+          demand: fc.array(fc.integer({ min: 2, max: 6 }), { minLength: lines, maxLength: lines }),
+          cands: fc.array(
+            fc.record({
+              fixed: fc.double({ min: 2, max: 12, noNaN: true }),
+              perUnit: fc.double({ min: 0, max: 3, noNaN: true }),
+              available: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: lines, maxLength: lines }),
+              key: fc.string({ maxLength: 2 }),
+            }),
+            { minLength: locations, maxLength: locations },
+          ),
+          maxLocations: fc.option(fc.integer({ min: 2, max: 5 }), { nil: null }),
+        }),
+      );
+    let searched = 0;
+    fc.assert(
+      fc.property(fragmented, ({ demand, cands, maxLocations }) => {
+        const r = optimize(demand.map((quantity) => ({ quantity })), cands, { maxLocations, shipComplete: false });
+        const expected = bruteForce(demand, cands, maxLocations, false);
+        if (r.nodes > cands.length + 2) searched++;
+        expect(r.provenOptimal).toBe(true);
+        expect(r.best.filled).toBe(expected.filled);
+        expect(r.best.cost).toBeCloseTo(expected.cost, 6);
+      }),
+      { numRuns: 400, seed: 7 },
+    );
+    // most of these instances get past the root bound into the branch and bound
+    expect(searched).toBeGreaterThan(200);
+  });
+
+  it('says when its node limit cut the search short, and still returns a feasible plan no better than the proven one', () => {
+    // fragmented stock over four lines: the root bound cannot settle it
+    let seed = 11;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const cands = Array.from({ length: 40 }, (_, i) => ({
+      fixed: 5 + rand() * 10, perUnit: rand() * 3, available: [0, 1, 2, 3].map(() => Math.floor(rand() * 4)), key: `L${i}`,
+    }));
+    const lines = [7, 9, 6, 8].map((quantity) => ({ quantity }));
+    const cut = optimize(lines, cands, { maxLocations: null, shipComplete: false, maxNodes: 5 });
+    const full = optimize(lines, cands, { maxLocations: null, shipComplete: false });
+    expect(cut.provenOptimal).toBe(false);
+    expect(full.provenOptimal).toBe(true);
+    expect(cut.best.filled).toBe(full.best.filled);
+    expect(cut.best.cost).toBeGreaterThanOrEqual(full.best.cost - 1e-9);
+    for (const [c, take] of cut.best.allocation) take.forEach((q, j) => expect(q).toBeLessThanOrEqual(cands[c].available[j]));
+  });
+
+  it('does not depend on the order of the candidates, even on exact ties of cost', () => {
+    const cands = ['C', 'A', 'D', 'B'].map((key) => ({ fixed: 2, perUnit: 1, available: [1, 1], key }));
+    const lines = [{ quantity: 1 }, { quantity: 1 }];
+    const keysOf = (cs: typeof cands) => {
+      const r = optimize(lines, cs, { maxLocations: null, shipComplete: false });
+      return [...r.best.allocation.keys()].map((i) => cs[i].key);
+    };
+    expect(keysOf(cands)).toEqual(['A']);
+    expect(keysOf([...cands].reverse())).toEqual(['A']);
   });
 });
