@@ -77,6 +77,8 @@ export interface OptOptions {
   shipComplete: boolean;
   maxNodes?: number;
   alternatives?: number;
+  /** Search nodes before the Lagrangian bound joins the quick ones (default 64; 0: from the root). */
+  strongBoundAfter?: number;
 }
 
 const EPS = 1e-9;
@@ -511,7 +513,66 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     return fixedSum + Math.max(negAllowed + needOne + varP, varA);
   };
 
+  /**
+   * The Lagrangian bound of the subtree (the strength of its LP relaxation): price each unit
+   * of line j at lambda[j] and drop the fill constraints; then each location is used alone
+   * if that pays, and any prices give a lower bound. Subgradient steps toward the best cost
+   * found improve the prices; they are kept from node to node as a warm start. Returns the
+   * best bound reached, early once it prunes.
+   */
+  const lambda = new Float64Array(L);
+  const grad = new Float64Array(L);
+  let lambdaReady = false;
+  let stepScale = 1;
+  const lagrangeBound = (iterations: number): number => {
+    const ub = (best as Found | null)?.cost ?? Infinity;
+    if (!lambdaReady) {
+      // start from each line's most expensive amortized unit cost among its holders' first units
+      for (let j = 0; j < L; j++) {
+        const ha = holdersA[j];
+        lambda[j] = ha.length ? amort[ha[Math.min(ha.length - 1, Math.max(0, Math.ceil(target[j] / 2)))]] : 0;
+      }
+      lambdaReady = true;
+    }
+    let bestBound = -Infinity;
+    for (let it = 0; it < iterations; it++) {
+      let value = fixedSum;
+      for (let j = 0; j < L; j++) {
+        value += lambda[j] * target[j];
+        grad[j] = target[j];
+      }
+      for (let c = 0; c < n; c++) {
+        const st = state[c];
+        if (st === OUT) continue;
+        const base = c * L;
+        const pc = perUnit[c];
+        let reduced = 0;
+        for (let j = 0; j < L; j++) {
+          const a = avail[base + j];
+          if (a > 0 && pc < lambda[j]) reduced += a * (pc - lambda[j]);
+        }
+        if (st === IN) value += reduced;
+        else if (fixed[c] + reduced < 0) value += fixed[c] + reduced;
+        else continue;
+        for (let j = 0; j < L; j++) {
+          const a = avail[base + j];
+          if (a > 0 && pc < lambda[j]) grad[j] -= a;
+        }
+      }
+      if (value > bestBound) bestBound = value;
+      if (bestBound >= ub - EPS) return bestBound;
+      let norm = 0;
+      for (let j = 0; j < L; j++) norm += grad[j] * grad[j];
+      if (norm === 0) return bestBound; // the prices are optimal
+      const step = (stepScale * (ub - value)) / norm;
+      for (let j = 0; j < L; j++) lambda[j] += step * grad[j];
+      stepScale = Math.max(0.05, stepScale * 0.95);
+    }
+    return bestBound;
+  };
+
   let proven = true;
+  const lagrangeFrom = opts.strongBoundAfter === 0 ? -1 : nodes + (opts.strongBoundAfter ?? 64);
   const useful = new Float64Array(n);
   /** Explores the subtree of the current set and state; `scored`: the set was already offered. */
   const visit = (scored: boolean) => {
@@ -532,6 +593,8 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     const costMatters = best !== null && fillUB === (best as Found).filled;
     if (costMatters && !promising(fillUB, subtreeBound())) return;
     const varP = boundVarP;
+    // Where the quick bounds leave a gap and the search is not over quickly, the stronger one.
+    if (costMatters && nodes > lagrangeFrom && !promising(fillUB, lagrangeBound(lambdaReady ? 10 : 40))) return;
 
     // the short line with the fewest allowed holders
     let line = -1;
@@ -601,8 +664,87 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   };
   visit(true);
 
-  if (!proven) improveLocally();
+  if (!proven) {
+    lagrangeHeuristic(80);
+    improveLocally();
+  }
   return result(proven);
+
+  /**
+   * When the search was cut short: the sets the Lagrangian prices open (every location whose
+   * fixed cost its priced units repay), completed greedily where a line is still short,
+   * are scored as plans; the prices move toward the best cost as in the bound.
+   */
+  function lagrangeHeuristic(iterations: number): void {
+    for (let j = 0; j < L; j++) target[j] = Math.min(demand[j], lineTotal[j]);
+    if (!lambdaReady) lagrangeBound(1);
+    const open: number[] = [];
+    const short = new Float64Array(L);
+    let scale = 1;
+    for (let it = 0; it < iterations && best !== null; it++) {
+      const ub = (best as Found).cost;
+      let value = 0;
+      open.length = 0;
+      for (let j = 0; j < L; j++) {
+        value += lambda[j] * target[j];
+        grad[j] = target[j];
+      }
+      for (let c = 0; c < n; c++) {
+        if (cap[c] === 0) continue;
+        let reduced = 0;
+        for (let j = 0; j < L; j++) {
+          const a = avail[c * L + j];
+          if (a > 0 && perUnit[c] < lambda[j]) reduced += a * (perUnit[c] - lambda[j]);
+        }
+        if (fixed[c] + reduced >= 0) continue;
+        value += fixed[c] + reduced;
+        open.push(c);
+        for (let j = 0; j < L; j++) if (avail[c * L + j] > 0 && perUnit[c] < lambda[j]) grad[j] -= avail[c * L + j];
+      }
+      // complete: for each short line, its cheapest amortized holders not yet open
+      for (let j = 0; j < L; j++) short[j] = target[j];
+      for (const c of open) for (let j = 0; j < L; j++) short[j] -= avail[c * L + j];
+      for (let j = 0; j < L && open.length < maxK; j++) {
+        const ha = holdersA[j];
+        for (let k = 0; k < ha.length && short[j] > 0 && open.length < maxK; k++) {
+          const c = ha[k];
+          if (open.includes(c)) continue;
+          open.push(c);
+          for (let i = 0; i < L; i++) short[i] -= avail[c * L + i];
+        }
+      }
+      if (open.length > 0 && open.length <= maxK) {
+        const candidate = [...open].sort(byUnit);
+        // drop members the greedy fill leaves idle, then score
+        if (score(candidate) || pruneIdle(candidate)) consider(candidate);
+        nodes++;
+      }
+      let norm = 0;
+      for (let j = 0; j < L; j++) norm += grad[j] * grad[j];
+      if (norm === 0 || value >= ub - EPS) break;
+      const step = (scale * (ub - value)) / norm;
+      for (let j = 0; j < L; j++) lambda[j] += step * grad[j];
+      scale = Math.max(0.02, scale * 0.97);
+    }
+  }
+
+  /** Removes the members a set's greedy fill gives nothing, then scores it; false if nothing is left. */
+  function pruneIdle(set: number[]): boolean {
+    for (let j = 0; j < L; j++) left[j] = demand[j];
+    const keep: number[] = [];
+    for (const c of set) {
+      let units = 0;
+      for (let j = 0; j < L; j++) {
+        const q = Math.min(left[j], avail[c * L + j]);
+        left[j] -= q;
+        units += q;
+      }
+      if (units > 0) keep.push(c);
+    }
+    set.length = 0;
+    set.push(...keep);
+    return set.length > 0 && score(set);
+  }
 
   /**
    * When the search was cut short: local search from the best plan, dropping one location
@@ -611,13 +753,19 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
    */
   function improveLocally(): void {
     const all = [...Array(n).keys()].filter((c) => cap[c] > 0);
-    const pool = [...new Set([...[...all].sort(byUnit).slice(0, 60), ...[...all].sort((x, y) => cap[y] - cap[x] || byUnit(x, y)).slice(0, 30)])];
+    const pool = [
+      ...new Set([
+        ...[...all].sort(byUnit).slice(0, 60),
+        ...[...all].sort((x, y) => amort[x] - amort[y] || byUnit(x, y)).slice(0, 40),
+        ...[...all].sort((x, y) => cap[y] - cap[x] || byUnit(x, y)).slice(0, 30),
+      ]),
+    ];
     for (let round = 0; round < 50 && best !== null; round++) {
       const current = [...(best as Found).set];
       const before = best;
       const tryOut = (candidate: number[]) => {
         candidate.sort(byUnit);
-        if (score(candidate)) consider(candidate);
+        if (score(candidate) || pruneIdle(candidate)) consider(candidate);
       };
       for (const m of current) {
         const rest = current.filter((x) => x !== m);

@@ -61,6 +61,10 @@ describe('optimize', () => {
         expect(r.provenOptimal).toBe(true);
         expect(r.best.filled).toBe(expected.filled);
         expect(r.best.cost).toBeCloseTo(expected.cost, 6);
+        // the Lagrangian bound from the root (negative fixed costs included) cuts nothing optimal
+        const strong = optimize(demand.map((quantity) => ({ quantity })), cands, { maxLocations, shipComplete, strongBoundAfter: 0 });
+        expect(strong.best.filled).toBe(expected.filled);
+        expect(strong.best.cost).toBeCloseTo(expected.cost, 6);
         // the plan is feasible: never more than available, never more than demanded, within the location limit
         const perLine = demand.map(() => 0);
         for (const [c, take] of r.best.allocation) {
@@ -99,11 +103,15 @@ describe('optimize', () => {
     fc.assert(
       fc.property(fragmented, ({ demand, cands, maxLocations }) => {
         const r = optimize(demand.map((quantity) => ({ quantity })), cands, { maxLocations, shipComplete: false });
+        // and with the Lagrangian bound pruning from the root
+        const strong = optimize(demand.map((quantity) => ({ quantity })), cands, { maxLocations, shipComplete: false, strongBoundAfter: 0 });
         const expected = bruteForce(demand, cands, maxLocations, false);
         if (r.nodes > cands.length + 2) searched++;
-        expect(r.provenOptimal).toBe(true);
-        expect(r.best.filled).toBe(expected.filled);
-        expect(r.best.cost).toBeCloseTo(expected.cost, 6);
+        for (const x of [r, strong]) {
+          expect(x.provenOptimal).toBe(true);
+          expect(x.best.filled).toBe(expected.filled);
+          expect(x.best.cost).toBeCloseTo(expected.cost, 6);
+        }
       }),
       { numRuns: 400, seed: 7 },
     );
