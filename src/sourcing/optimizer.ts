@@ -128,30 +128,12 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const cap = scratch.i32(2, n);
   const lineTotal = scratch.f64(0, L);
   const holderCount = scratch.i32(3, L);
-  const src = problem.available;
-  for (let c = 0, base = 0; c < n; c++, base += L) {
-    let s = 0;
-    for (let j = 0; j < L; j++) {
-      const v = src[base + j];
-      const a = v >= demand[j] ? demand[j] : v > 0 ? Math.floor(v) : 0;
-      avail[base + j] = a;
-      if (a > 0) {
-        s += a;
-        lineTotal[j] += a;
-        holderCount[j]++;
-      }
-    }
-    cap[c] = s;
-  }
+  capAvailability(problem.available, demand, n, L, avail, cap, lineTotal, holderCount);
   // Per line, the locations holding it (line j's at lineHolders[holderStart[j] .. holderStart[j + 1]), by index).
   const holderStart = scratch.i32(4, L + 1);
   for (let j = 0; j < L; j++) holderStart[j + 1] = holderStart[j] + holderCount[j];
   const lineHolders = scratch.i32(5, holderStart[L]);
-  {
-    const fillAt = scratch.i32(6, L);
-    fillAt.set(holderStart.subarray(0, L));
-    for (let c = 0, base = 0; c < n; c++, base += L) for (let j = 0; j < L; j++) if (avail[base + j] > 0) lineHolders[fillAt[j]++] = c;
-  }
+  listHolders(avail, n, L, holderStart, lineHolders, scratch.i32(6, L));
   let maxFill = 0;
   for (let j = 0; j < L; j++) maxFill += Math.min(demand[j], lineTotal[j]);
   // A location's cost per unit with its fixed cost spread over the most units it can ship.
@@ -774,5 +756,34 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
       }
       if (best === before) return;
     }
+  }
+}
+
+// The set-up loops, outside solve's closures so that V8 compiles them as tight loops.
+
+/** Availability capped at demand; per candidate the units it can ship; per line the total and the number of holders. */
+function capAvailability(src: ArrayLike<number>, demand: Int32Array, n: number, L: number, avail: Int32Array, cap: Int32Array, lineTotal: Float64Array, holderCount: Int32Array): void {
+  for (let c = 0, base = 0; c < n; c++, base += L) {
+    let s = 0;
+    for (let j = 0; j < L; j++) {
+      const v = src[base + j];
+      const d = demand[j];
+      const a = v >= d ? d : v > 0 ? Math.floor(v) : 0;
+      avail[base + j] = a;
+      if (a > 0) {
+        s += a;
+        lineTotal[j] += a;
+        holderCount[j]++;
+      }
+    }
+    cap[c] = s;
+  }
+}
+
+/** Per line, its holders in index order, into lineHolders at holderStart[j]. */
+function listHolders(avail: Int32Array, n: number, L: number, holderStart: Int32Array, lineHolders: Int32Array, fillAt: Int32Array): void {
+  for (let j = 0; j < L; j++) fillAt[j] = holderStart[j];
+  for (let c = 0, base = 0; c < n; c++, base += L) {
+    for (let j = 0; j < L; j++) if (avail[base + j] > 0) lineHolders[fillAt[j]++] = c;
   }
 }

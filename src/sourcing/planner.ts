@@ -177,18 +177,36 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
   const keys: string[] = [];
   const available = scratch.i32(0, candidates.length * L);
   const { perUnit: unitCost, perUnitKm } = rule.cost;
+  // A candidate holds only some of the order's SKUs (the query returns those positions), so
+  // walking its positions and finding their line is cheaper than asking it for every line;
+  // an order naming a SKU twice takes the per-line way.
+  const lineOf = new Map<string, number>();
+  for (let j = 0; j < L; j++) lineOf.set(lines[j].sku, j);
+  const byPosition = lineOf.size === L;
+  let base = 0;
+  let any = false;
+  const takePosition = (s: { onHand: number; reserved: number; safetyStock: number }, sku: string) => {
+    const j = lineOf.get(sku);
+    if (j === undefined) return;
+    const a = Math.min(lines[j].quantity, Math.max(0, s.onHand - s.reserved - (useSafety ? 0 : s.safetyStock)));
+    available[base + j] = a;
+    if (a > 0) any = true;
+  };
   for (const c of candidates) {
     if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
     const km = request.destination ? haversineKm(c.geo, request.destination) : 0;
     let reason = exclusion(request, c, rule, km, excludedIds);
     if (!reason) {
-      const base = chosen.length * L;
-      let any = false;
-      for (let j = 0; j < L; j++) {
-        const a = Math.min(lines[j].quantity, availableAt(c, lines[j].sku, useSafety));
-        available[base + j] = a;
-        if (a > 0) any = true;
-      }
+      base = chosen.length * L;
+      any = false;
+      for (let j = 0; j < L; j++) available[base + j] = 0;
+      if (byPosition) c.stock.forEach(takePosition);
+      else
+        for (let j = 0; j < L; j++) {
+          const a = Math.min(lines[j].quantity, availableAt(c, lines[j].sku, useSafety));
+          available[base + j] = a;
+          if (a > 0) any = true;
+        }
       if (!any) reason = 'NO_STOCK';
     }
     if (reason) {
