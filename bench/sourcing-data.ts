@@ -23,7 +23,7 @@ export const baseRule = (over: Partial<RuleRecord> = {}): RuleRecord => ({
   id: 'bench', name: 'Jasin-Sinha', enabled: true, priority: 0, version: 1, isDefault: true,
   match: { channels: [], methods: [], countryCodes: [] },
   candidates: { locationTypes: [], maxDistanceKm: null, excludeLocationIds: [] },
-  cost: { perShipment: 8.759, perUnit: 0.423, perUnitKm: 0.000541 / MILE_KM, perShipmentKm: 0, priorityWeight: 0 },
+  cost: { perShipment: 8.759, perUnit: 0.423, perUnitKm: 0.000541 / MILE_KM, perShipmentKm: 0, priorityWeight: 0, zones: [] },
   constraints: { maxShipments: null, shipComplete: false, respectCapacity: true, useSafetyStock: false },
   fallback: 'BACKORDER', acceptanceDeadlineMinutes: null, remorseHoldMinutes: null,
   ...over,

@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { haversineKm } from '../src/common/geo';
-import { eligibleCandidates, availableFor, groupCost, planSourcing, type CandidateLocation } from '../src/sourcing/planner';
+import { eligibleCandidates, availableFor, groupCost, planSourcing, unitCost, type CandidateLocation } from '../src/sourcing/planner';
 import { buildNetwork, makeOrder, prng, type Order } from './sourcing-data';
 
 const SEED = Number(process.env.BENCH_SEED ?? 7);
@@ -122,7 +122,7 @@ function reference(glpk: Glpk, o: Order): Outcome {
   const generals: string[] = [];
   const binaries: string[] = [];
   eligible.forEach((e, i) => {
-    const perUnit = o.rule.cost.perUnit + o.rule.cost.perUnitKm * e.km;
+    const perUnit = unitCost(o.rule, e.km);
     vars.push({ name: `y${i}`, coef: groupCost(o.rule, 0, e.km, e.c.priority) });
     binaries.push(`y${i}`);
     lines.forEach((l, j) => {

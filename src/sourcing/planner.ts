@@ -11,7 +11,7 @@
  */
 import { haversineKm, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
-import type { RuleRecord } from './rules';
+import { zoneFor, type RuleRecord } from './rules';
 import { solve, type OptSolution } from './optimizer';
 import { Scratch } from './scratch';
 
@@ -80,7 +80,12 @@ export interface Plan {
 
 /** Cost of one group under the rule: per shipment and per unit, each with a per-km part, less the priority bonus. */
 export function groupCost(rule: RuleRecord, units: number, km: number, priority: number): number {
-  return fixedCost(rule, km, priority) + units * (rule.cost.perUnit + rule.cost.perUnitKm * km);
+  return fixedCost(rule, km, priority) + units * unitCost(rule, km);
+}
+
+/** The per-unit part of a group's cost: per unit and per unit-km, plus the zone's per-unit surcharge. */
+export function unitCost(rule: RuleRecord, km: number): number {
+  return rule.cost.perUnit + rule.cost.perUnitKm * km + (zoneFor(rule.cost, km)?.perUnit ?? 0);
 }
 
 function availableAt(c: CandidateLocation, sku: string, useSafetyStock: boolean): number {
@@ -91,9 +96,9 @@ function availableAt(c: CandidateLocation, sku: string, useSafetyStock: boolean)
 
 const round = (n: number, digits = 4): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** The fixed part of a group's cost: per shipment and per shipment-km, less the priority bonus. */
+/** The fixed part of a group's cost: per shipment and per shipment-km, plus the zone's per-shipment surcharge, less the priority bonus. */
 export function fixedCost(rule: RuleRecord, km: number, priority: number): number {
-  return rule.cost.perShipment + rule.cost.perShipmentKm * km - rule.cost.priorityWeight * priority;
+  return rule.cost.perShipment + rule.cost.perShipmentKm * km + (zoneFor(rule.cost, km)?.perShipment ?? 0) - rule.cost.priorityWeight * priority;
 }
 
 export interface Eligible {
@@ -115,6 +120,8 @@ function exclusion(request: PlanRequest, c: CandidateLocation, rule: RuleRecord,
   if (rule.candidates.locationTypes.length > 0 && !rule.candidates.locationTypes.includes(c.type)) return 'EXCLUDED';
   // A distance limit with an unknown destination cannot be honoured: nothing is within it.
   if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) return 'DISTANCE';
+  // Beyond the last band of the zone table: the rule prices no such shipment.
+  if (request.pickupLocationId === null && zoneFor(rule.cost, km) === null) return 'DISTANCE';
   if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) return 'CAPACITY';
   return null;
 }
@@ -176,7 +183,6 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
   const perUnit = scratch.f64(2, candidates.length);
   const keys: string[] = [];
   const available = scratch.i32(0, candidates.length * L);
-  const { perUnit: unitCost, perUnitKm } = rule.cost;
   // A candidate holds only some of the order's SKUs (the query returns those positions), so
   // walking its positions and finding their line is cheaper than asking it for every line;
   // an order naming a SKU twice takes the per-line way.
@@ -217,7 +223,7 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
     chosen.push(c);
     kms[i] = km;
     fixed[i] = fixedCost(rule, km, c.priority);
-    perUnit[i] = unitCost + perUnitKm * km;
+    perUnit[i] = unitCost(rule, km);
     keys.push(c.code);
   }
   const m = chosen.length;

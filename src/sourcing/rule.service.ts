@@ -17,7 +17,10 @@ export interface RuleInputData {
   priority: number;
   match?: { channels?: string[] | null; methods?: FulfillmentMethodValue[] | null; countryCodes?: string[] | null } | null;
   candidates?: { locationTypes?: LocationTypeValue[] | null; maxDistanceKm?: number | null; excludeLocationIds?: string[] | null } | null;
-  cost: { perShipment: number; perUnit: number; perUnitKm: number; perShipmentKm: number; priorityWeight: number };
+  cost: {
+    perShipment: number; perUnit: number; perUnitKm: number; perShipmentKm: number; priorityWeight: number;
+    zones?: { upToKm?: number | null; perShipment: number; perUnit: number }[] | null;
+  };
   constraints?: { maxShipments?: number | null; shipComplete?: boolean | null; respectCapacity?: boolean | null; useSafetyStock?: boolean | null } | null;
   fallback?: SourcingFallback | null;
   acceptanceDeadlineMinutes?: number | null;
@@ -44,6 +47,18 @@ export function validateRule(input: RuleInputData): UserError[] {
     if (!(Number.isFinite(v) && v >= 0 && v <= 1e6)) bad(`${k} must be from 0 to 1000000`, 'cost', k);
   }
   if (!(Number.isFinite(input.cost.priorityWeight) && Math.abs(input.cost.priorityWeight) <= 1e6)) bad('priorityWeight must be within ±1000000', 'cost', 'priorityWeight');
+  const zones = input.cost.zones ?? [];
+  if (zones.length > 20) bad('a zone table has at most 20 bands', 'cost', 'zones');
+  zones.forEach((z, i) => {
+    const upTo = z.upToKm ?? null;
+    if (upTo === null && i !== zones.length - 1) bad('only the last band may have no upToKm', 'cost', 'zones', i, 'upToKm');
+    if (upTo !== null && !(Number.isFinite(upTo) && upTo > 0 && upTo <= 20_040)) bad('upToKm must be above 0 and at most 20040', 'cost', 'zones', i, 'upToKm');
+    const prev = i > 0 ? zones[i - 1].upToKm ?? null : null;
+    if (upTo !== null && prev !== null && upTo <= prev) bad('bands must ascend: upToKm above the previous band', 'cost', 'zones', i, 'upToKm');
+    for (const k of ['perShipment', 'perUnit'] as const) {
+      if (!(Number.isFinite(z[k]) && z[k] >= 0 && z[k] <= 1e6)) bad(`${k} must be from 0 to 1000000`, 'cost', 'zones', i, k);
+    }
+  });
   const ms = input.constraints?.maxShipments;
   if (ms != null && !(Number.isInteger(ms) && ms >= 1 && ms <= 50)) bad('maxShipments must be from 1 to 50 (or null for no limit)', 'constraints', 'maxShipments');
   const dl = input.acceptanceDeadlineMinutes;
@@ -68,7 +83,10 @@ export function draftRule(input: RuleInputData, id = 'draft', version = 0): Rule
       maxDistanceKm: input.candidates?.maxDistanceKm ?? null,
       excludeLocationIds: (input.candidates?.excludeLocationIds ?? []).map((x) => x.toLowerCase()),
     },
-    cost: { ...input.cost },
+    cost: {
+      ...input.cost,
+      zones: (input.cost.zones ?? []).map((z) => ({ upToKm: z.upToKm ?? null, perShipment: z.perShipment, perUnit: z.perUnit })),
+    },
     constraints: {
       maxShipments: input.constraints?.maxShipments ?? null,
       shipComplete: input.constraints?.shipComplete ?? false,

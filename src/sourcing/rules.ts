@@ -7,12 +7,24 @@ import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as 
 
 export type SourcingFallback = 'BACKORDER' | 'PARTIAL' | 'REJECT';
 
+/**
+ * A distance band of the optional zone table: a group whose location lies within `upToKm`
+ * (null: any distance) of the destination, and beyond the previous band, pays these on top.
+ */
+export interface CostZoneData {
+  upToKm: number | null;
+  perShipment: number;
+  perUnit: number;
+}
+
 export interface RuleCostData {
   perShipment: number;
   perUnit: number;
   perUnitKm: number;
   perShipmentKm: number;
   priorityWeight: number;
+  /** Ascending by upToKm; empty: no zones. Beyond the last band (when it has a limit) nothing is in reach. */
+  zones: CostZoneData[];
 }
 
 export interface RuleRecord {
@@ -64,6 +76,7 @@ export function toRule(r: RuleRow): RuleRecord {
       perUnitKm: num(r.cost.perUnitKm, 0),
       perShipmentKm: num(r.cost.perShipmentKm, 0),
       priorityWeight: num(r.cost.priorityWeight, 0),
+      zones: arr<Record<string, unknown>>(r.cost.zones).map((z) => ({ upToKm: numOrNull(z.upToKm), perShipment: num(z.perShipment, 0), perUnit: num(z.perUnit, 0) })),
     },
     constraints: {
       maxShipments: numOrNull(r.constraints.maxShipments),
@@ -100,4 +113,11 @@ export function selectRule(rules: RuleRecord[], o: RuleMatchInput): RuleRecord |
     if (ruleMatches(r, o) && (!best || r.priority > best.priority)) best = r;
   }
   return best ?? rules.find((r) => r.isDefault);
+}
+
+/** The zone-table band for a distance: undefined when the rule has no zones, null when the distance is beyond them. */
+export function zoneFor(cost: RuleCostData, km: number): CostZoneData | null | undefined {
+  if (cost.zones.length === 0) return undefined;
+  for (const z of cost.zones) if (z.upToKm === null || km <= z.upToKm) return z;
+  return null;
 }

@@ -37,13 +37,22 @@ export class RuleCandidates {
   @Field(() => [ID]) excludeLocationIds!: string[];
 }
 
-@ObjectType({ description: 'The objective the planner minimises: per shipment and per unit, each with a per-km part, less priority x weight.' })
+@ObjectType({ description: 'A distance band of the zone table: groups shipped from within upToKm (and beyond the previous band) pay these on top.' })
+export class CostZone {
+  @Field(() => Float, { nullable: true, description: 'null: any distance (only the last band).' }) upToKm!: number | null;
+  @Field(() => Float) perShipment!: number;
+  @Field(() => Float) perUnit!: number;
+}
+
+@ObjectType({ description: 'The objective the planner minimises: per shipment and per unit, each with a per-km part, plus the zone surcharges, less priority x weight.' })
 export class RuleCost {
   @Field(() => Float) perShipment!: number;
   @Field(() => Float) perUnit!: number;
   @Field(() => Float) perUnitKm!: number;
   @Field(() => Float) perShipmentKm!: number;
   @Field(() => Float) priorityWeight!: number;
+  @Field(() => [CostZone], { description: 'Optional zone table, ascending by distance; empty: none. A location beyond the last band (when it has a limit) is out of reach (DISTANCE).' })
+  zones!: CostZone[];
 }
 
 @ObjectType()
@@ -117,12 +126,21 @@ export class RuleCandidatesInput {
 }
 
 @InputType()
+export class CostZoneInput {
+  @Field(() => Float, { nullable: true, description: 'null: any distance (only the last band).' }) upToKm?: number | null;
+  @Field(() => Float) perShipment!: number;
+  @Field(() => Float) perUnit!: number;
+}
+
+@InputType()
 export class RuleCostInput {
   @Field(() => Float) perShipment!: number;
   @Field(() => Float) perUnit!: number;
   @Field(() => Float) perUnitKm!: number;
   @Field(() => Float) perShipmentKm!: number;
   @Field(() => Float) priorityWeight!: number;
+  @Field(() => [CostZoneInput], { nullable: true, description: 'Optional zone table, ascending by upToKm (at most 20 bands). Default: none.' })
+  zones?: CostZoneInput[] | null;
 }
 
 @InputType()

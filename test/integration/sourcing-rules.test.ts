@@ -113,6 +113,36 @@ it('previews the promise on live stock and reserves nothing', async () => {
   expect(bad.previewSourcing.userErrors).toEqual([expect.objectContaining({ code: 'VALIDATION', field: ['input', 'lines'] })]);
 });
 
+it('prices by an optional zone table: bands checked with field paths, surcharges in the cost, nothing beyond the last band', async () => {
+  const zoned: SourcingRuleInput = {
+    name: 'Zones for the zoned channel',
+    priority: 20,
+    match: { channels: ['zoned'] },
+    cost: {
+      perShipment: 2, perUnit: 0.5, perUnitKm: 0, perShipmentKm: 0, priorityWeight: 0,
+      zones: [{ upToKm: 10, perShipment: 1, perUnit: 0 }, { upToKm: 100, perShipment: 6, perUnit: 0.25 }],
+    },
+  };
+  const invalid = await t.ok(UpsertSourcingRuleDocument, {
+    input: { ...zoned, cost: { ...zoned.cost, zones: [{ upToKm: null, perShipment: 1, perUnit: 0 }, { upToKm: 50, perShipment: -1, perUnit: 0 }, { upToKm: 40, perShipment: 1, perUnit: 0 }] } },
+  }, ADMIN);
+  expect(invalid.upsertSourcingRule.userErrors.map((e) => e.field)).toEqual([
+    ['input', 'cost', 'zones', '0', 'upToKm'], ['input', 'cost', 'zones', '1', 'perShipment'], ['input', 'cost', 'zones', '2', 'upToKm'],
+  ]);
+  const saved = await t.ok(UpsertSourcingRuleDocument, { input: zoned }, ADMIN);
+  expect(saved.upsertSourcingRule.userErrors).toEqual([]);
+  expect(saved.upsertSourcingRule.sourcingRule!.cost.zones).toEqual(zoned.cost.zones);
+
+  // ST-NEAR is under 1 km from the address (first band), WH about 45 km (second), ST-FAR in Chicago beyond both
+  const p = await t.ok(PreviewSourcingDocument, { input: orderInput({ channel: 'zoned', lines: [{ sku: 'SD-1', quantity: 2, unitPrice: '1' }] }) }, { role: 'CUSTOMER', sub: 'c' });
+  const preview = p.previewSourcing;
+  expect(preview.groups.map((g) => g.location.code)).toEqual(['ST-NEAR']);
+  expect(preview.explanation!.objective).toBeCloseTo(2 + 1 + 2 * 0.5, 4);
+  expect(preview.explanation!.alternatives.map((a) => a.objective)).toEqual([2 + 6 + 2 * (0.5 + 0.25)]);
+  expect(preview.explanation!.excluded).toContainEqual({ location: { code: 'ST-FAR' }, reason: 'DISTANCE' });
+  await t.ok(DeleteSourcingRuleDocument, { id: saved.upsertSourcingRule.sourcingRule!.id }, ADMIN);
+});
+
 it('refuses a simulation of more than 5000 orders', async () => {
   const r = await t.ok(SimulateSourcingRuleDocument, { rule: sameDay, lastOrders: 5001 }, ADMIN);
   expect(r.simulateSourcingRule.userErrors).toEqual([expect.objectContaining({ field: ['lastOrders'] })]);

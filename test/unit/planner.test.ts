@@ -6,7 +6,7 @@ const rule = (over: Partial<RuleRecord> = {}): RuleRecord => ({
   id: 'rule-1', name: 'Default', enabled: true, priority: 0, version: 3, isDefault: true,
   match: { channels: [], methods: [], countryCodes: [] },
   candidates: { locationTypes: [], maxDistanceKm: null, excludeLocationIds: [] },
-  cost: { perShipment: 5, perUnit: 0.25, perUnitKm: 0.002, perShipmentKm: 0.01, priorityWeight: 0.5 },
+  cost: { perShipment: 5, perUnit: 0.25, perUnitKm: 0.002, perShipmentKm: 0.01, priorityWeight: 0.5, zones: [] },
   constraints: { maxShipments: null, shipComplete: false, respectCapacity: true, useSafetyStock: false },
   fallback: 'BACKORDER', acceptanceDeadlineMinutes: null, remorseHoldMinutes: null,
   ...over,
@@ -112,6 +112,23 @@ describe('planSourcing', () => {
     expect(plan.groups.map((g) => [g.locationId, g.distanceKm])).toEqual([['store', 0]]);
     expect(plan.unallocated).toEqual([{ orderLineId: 'ol0', sku: 'A', quantity: 1 }]);
     expect(plan.excluded).toEqual([]);
+  });
+
+  it('adds the zone table\'s surcharges by distance band and leaves out what lies beyond the last band', () => {
+    const zoned = rule({ cost: { perShipment: 5, perUnit: 0.25, perUnitKm: 0, perShipmentKm: 0, priorityWeight: 0, zones: [{ upToKm: 50, perShipment: 1, perUnit: 0.1 }, { upToKm: 500, perShipment: 4, perUnit: 0.3 }] } });
+    const near = loc({ A: 5 }, { geo: { lat: 40.7, lng: -74 } }); // about 6 km
+    const mid = loc({ A: 5 }, { geo: { lat: 42.36, lng: -71.06 } }); // Boston, about 300 km
+    const far = loc({ A: 5 }, { geo: { lat: 34, lng: -118 } }); // Los Angeles
+    expect(groupCost(zoned, 2, 6, 0)).toBeCloseTo(5 + 1 + 2 * (0.25 + 0.1), 9);
+    expect(groupCost(zoned, 2, 300, 0)).toBeCloseTo(5 + 4 + 2 * (0.25 + 0.3), 9);
+    const plan = planSourcing(req([['A', 2]]), [far, mid, near], zoned);
+    expect(plan.groups.map((g) => g.locationId)).toEqual([near.id]);
+    expect(plan.objective).toBeCloseTo(5 + 1 + 2 * 0.35, 4);
+    expect(plan.alternatives.map((a) => a.objective)).toEqual([5 + 4 + 2 * 0.55]);
+    expect(plan.excluded).toEqual([{ locationId: far.id, reason: 'DISTANCE' }]);
+    // an open last band reaches everything
+    const open = rule({ cost: { ...zoned.cost, zones: [...zoned.cost.zones, { upToKm: null, perShipment: 9, perUnit: 1 }] } });
+    expect(planSourcing(req([['A', 2]]), [far], open).groups.map((g) => g.locationId)).toEqual([far.id]);
   });
 
   it('stops at maxShipments', () => {
