@@ -10,19 +10,25 @@
  *
  * 1. Incumbents: every single location, and two greedy covers (most units first; least
  *    cost per unit first).
- * 2. A lower bound at the root, found without sorting: the larger of (a) the cheapest
- *    per-unit fill plus the fixed cost of one more location, and (b) the cheapest fill when
- *    each location's fixed cost is spread over the most units it could ship (its
- *    "amortized" unit cost; a plan pays at least that for each unit). Most orders are proven
- *    optimal here, in time linear in the candidates.
+ * 2. A lower bound at the root, found without sorting: the larger of (a) two fixed costs
+ *    plus the cheapest per-unit fill (every single location has been priced, so any other
+ *    plan uses two locations at least), and (b) the cheapest fill when each location's
+ *    fixed cost is spread over the most units it could ship (its "amortized" unit cost; a
+ *    plan pays at least that for each unit). Most orders are proven optimal here, in time
+ *    linear in the candidates.
  * 3. Otherwise a depth-first branch and bound that branches on the line that is still short
  *    with the fewest locations able to supply it: one child per such location (taking it,
  *    after excluding the ones before it), and one where the line stays short. Sets that fill
  *    everything they can branch over the locations that could still lower the cost. The
  *    children partition the space, so no set is visited twice. Each node is pruned by the
- *    most its subtree can fill and the bound of step 2 over its remaining locations.
- *    Beyond `maxNodes` nodes (default 20,000) the best plan is improved by local search and
- *    returned flagged as not proven.
+ *    most its subtree can fill and the bounds of step 2 over its remaining locations; a
+ *    child that would still leave a line short pays one more fixed cost, and a child that
+ *    leaves nothing short, when any superset would cost too much, is scored without a
+ *    subtree. Once the search runs long, the Lagrangian bound (the strength of the LP
+ *    relaxation, prices improved by subgradient steps and kept from node to node) joins in.
+ * 4. Beyond `maxNodes` nodes (default 20,000) the best plan found is improved by a
+ *    Lagrangian heuristic (the sets the prices open, completed greedily) and local search
+ *    (drop or swap one location), and returned flagged as not proven.
  *
  * Ties of cost (within 1e-9) go to the plan whose sorted location keys come first, so the
  * answer does not depend on the order of the candidates.

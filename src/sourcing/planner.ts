@@ -110,7 +110,7 @@ export interface Eligible {
 
 /**
  * Why a candidate may not serve the request under the rule, or null when it may (stock
- * aside). `pickup`: the request's pickup location; any other location is not a candidate.
+ * aside). For a pickup, the callers pass only the pickup location.
  */
 function exclusion(request: PlanRequest, c: CandidateLocation, rule: RuleRecord, km: number, excludedIds: Set<string> | null): ExclusionReason | null {
   if (excludedIds?.has(c.id)) return 'EXCLUDED';
@@ -121,7 +121,7 @@ function exclusion(request: PlanRequest, c: CandidateLocation, rule: RuleRecord,
   // A distance limit with an unknown destination cannot be honoured: nothing is within it.
   if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) return 'DISTANCE';
   // Beyond the last band of the zone table: the rule prices no such shipment.
-  if (request.pickupLocationId === null && zoneFor(rule.cost, km) === null) return 'DISTANCE';
+  if (request.pickupLocationId === null && rule.cost.zones.length > 0 && zoneFor(rule.cost, km) === null) return 'DISTANCE';
   if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) return 'CAPACITY';
   return null;
 }
@@ -186,6 +186,8 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
   // A candidate holds only some of the order's SKUs (the query returns those positions), so
   // walking its positions and finding their line is cheaper than asking it for every line;
   // an order naming a SKU twice takes the per-line way.
+  const cost = rule.cost;
+  const zoned = cost.zones.length > 0;
   const lineOf = new Map<string, number>();
   for (let j = 0; j < L; j++) lineOf.set(lines[j].sku, j);
   const byPosition = lineOf.size === L;
@@ -222,8 +224,13 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
     const i = chosen.length;
     chosen.push(c);
     kms[i] = km;
-    fixed[i] = fixedCost(rule, km, c.priority);
-    perUnit[i] = unitCost(rule, km);
+    if (zoned) {
+      fixed[i] = fixedCost(rule, km, c.priority);
+      perUnit[i] = unitCost(rule, km);
+    } else {
+      fixed[i] = cost.perShipment + cost.perShipmentKm * km - cost.priorityWeight * c.priority;
+      perUnit[i] = cost.perUnit + cost.perUnitKm * km;
+    }
     keys.push(c.code);
   }
   const m = chosen.length;
