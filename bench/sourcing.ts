@@ -9,9 +9,11 @@
  * (multi-unit lines over fragmented stock). Cost model of Jasin & Sinha (2015): 8.759 per
  * package plus (0.423 + 0.000541 per mile) per unit.
  *
- * Options (environment): BENCH_ORDERS (timed orders per mix, default 2000), BENCH_REFERENCE
- * (orders per mix checked against the MIP, default 300), BENCH_SEED, BENCH_MIXES
- * (realistic,adversarial), BENCH_NETWORKS (5+50,5+200,5+500,8+2000).
+ * Options (environment): BENCH_ORDERS (timed orders per mix; default 3,000 realistic and
+ * 300 adversarial), BENCH_REFERENCE (orders per mix checked against the MIP; default 300,
+ * and 100 adversarial, 50 and 20 on the 2,008-location network), BENCH_REFERENCE_SECONDS
+ * (GLPK's time per order, default 20), BENCH_SEED, BENCH_MIXES (realistic,adversarial),
+ * BENCH_NETWORKS (5+50,5+200,5+500,8+2000). Progress goes to stderr every few seconds.
  */
 import { performance } from 'node:perf_hooks';
 import { haversineKm } from '../src/common/geo';
@@ -19,8 +21,20 @@ import { eligibleCandidates, availableFor, groupCost, planSourcing, unitCost, ty
 import { buildNetwork, makeOrder, prng, type Order } from './sourcing-data';
 
 const SEED = Number(process.env.BENCH_SEED ?? 7);
-const TIMED = Number(process.env.BENCH_ORDERS ?? 2000);
-const REFERENCE = Number(process.env.BENCH_REFERENCE ?? 300);
+const TIMED = process.env.BENCH_ORDERS ? Number(process.env.BENCH_ORDERS) : null;
+const REFERENCE = process.env.BENCH_REFERENCE ? Number(process.env.BENCH_REFERENCE) : null;
+const timedOrders = (mix: string) => TIMED ?? (mix === 'realistic' ? 3000 : 300);
+const referenceOrders = (mix: string, locations: number) =>
+  REFERENCE ?? (locations > 1000 ? (mix === 'realistic' ? 50 : 20) : mix === 'realistic' ? 300 : 100);
+
+/** A line on stderr at most every 5 s: where a long run is. */
+let lastProgress = 0;
+function progress(what: string, done: number, total: number): void {
+  const now = Date.now();
+  if (now - lastProgress < 5000 && done < total) return;
+  lastProgress = now;
+  process.stderr.write(`[bench:sourcing] ${what}: ${done}/${total}\n`);
+}
 const MIXES = (process.env.BENCH_MIXES ?? 'realistic,adversarial').split(',') as ('realistic' | 'adversarial')[];
 const NETWORKS = (process.env.BENCH_NETWORKS ?? '5+50,5+200,5+500,8+2000').split(',');
 
@@ -190,7 +204,7 @@ async function main(): Promise<void> {
     for (const mix of MIXES) {
       const rand = prng(SEED + wh * 7919 + st + (mix === 'adversarial' ? 1 : 0));
       const net = buildNetwork(name, wh, st, mix === 'adversarial', rand);
-      const orders = Array.from({ length: TIMED }, (_, i) => makeOrder(net, mix, rand, i));
+      const orders = Array.from({ length: timedOrders(mix) }, (_, i) => makeOrder(net, mix, rand, i));
       // warm up, then time the planner alone
       for (const o of orders.slice(0, 200)) planSourcing(o.request, o.candidates(), o.rule);
       // The timed pass keeps no plan, as a server would not: holding thousands of plans would
@@ -198,6 +212,7 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       let shipments = 0;
       for (const o of orders) {
+        progress(`${name} ${mix}: planned`, latencies.length, orders.length);
         const candidates = o.candidates();
         const t0 = performance.now();
         const p = planSourcing(o.request, candidates, o.rule);
@@ -253,10 +268,11 @@ async function main(): Promise<void> {
       const gaps: number[] = [];
       const closest: number[] = [];
       const fewest: number[] = [];
-      const refCount = Math.min(REFERENCE, orders.length);
+      const refCount = Math.min(referenceOrders(mix, wh + st), orders.length);
       const refStart = performance.now();
       let unsolved = 0;
       for (let i = 0; i < refCount; i++) {
+        progress(`${name} ${mix}: checked against the MIP`, i, refCount);
         const ref = reference(glpk, orders[i]);
         if (!ref) {
           unsolved++;

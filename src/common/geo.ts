@@ -14,6 +14,21 @@ export function haversineKm(a: GeoPoint, b: GeoPoint): number {
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
+/** haversineKm from a fixed point, with its terms computed once: for measuring many points against one. */
+export function haversineFrom(b: GeoPoint): (a: GeoPoint) => number {
+  const rad = Math.PI / 180;
+  const latB = b.lat * rad;
+  const lngB = b.lng * rad;
+  const cosB = Math.cos(latB);
+  return (a: GeoPoint): number => {
+    const latA = a.lat * rad;
+    const sLat = Math.sin((latB - latA) / 2);
+    const sLng = Math.sin((lngB - a.lng * rad) / 2);
+    const h = sLat * sLat + Math.cos(latA) * cosB * sLng * sLng;
+    return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+  };
+}
+
 export function validGeo(p: GeoPoint): boolean {
   return Number.isFinite(p.lat) && Number.isFinite(p.lng) && p.lat >= -90 && p.lat <= 90 && p.lng >= -180 && p.lng <= 180;
 }

@@ -60,6 +60,8 @@ export interface OptProblem {
   /** Units available, candidate-major: candidate c, line j at c * lines + j. */
   available: ArrayLike<number>;
   keys: string[];
+  /** The caller vouches that `available` is an Int32Array of whole units within 0 and each line's demand: used as it is. */
+  capped?: boolean;
 }
 
 export interface OptSolution {
@@ -130,11 +132,17 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const fixed = problem.fixed instanceof Float64Array ? problem.fixed : Float64Array.from(problem.fixed);
   const perUnit = problem.perUnit instanceof Float64Array ? problem.perUnit : Float64Array.from(problem.perUnit);
   // Availability capped at demand; what each location can ship toward the order; per line, who holds it.
-  const avail = scratch.i32(1, n * L);
   const cap = scratch.i32(2, n);
   const lineTotal = scratch.f64(0, L);
   const holderCount = scratch.i32(3, L);
-  capAvailability(problem.available, demand, n, L, avail, cap, lineTotal, holderCount);
+  let avail: Int32Array;
+  if (problem.capped && problem.available instanceof Int32Array) {
+    avail = problem.available;
+    countAvailability(avail, n, L, cap, lineTotal, holderCount);
+  } else {
+    avail = scratch.i32(1, n * L);
+    capAvailability(problem.available, demand, n, L, avail, cap, lineTotal, holderCount);
+  }
   // Per line, the locations holding it (line j's at lineHolders[holderStart[j] .. holderStart[j + 1]), by index).
   const holderStart = scratch.i32(4, L + 1);
   for (let j = 0; j < L; j++) holderStart[j + 1] = holderStart[j] + holderCount[j];
@@ -776,6 +784,22 @@ function capAvailability(src: ArrayLike<number>, demand: Int32Array, n: number, 
       const d = demand[j];
       const a = v >= d ? d : v > 0 ? Math.floor(v) : 0;
       avail[base + j] = a;
+      if (a > 0) {
+        s += a;
+        lineTotal[j] += a;
+        holderCount[j]++;
+      }
+    }
+    cap[c] = s;
+  }
+}
+
+/** The same counts over availability already capped. */
+function countAvailability(avail: Int32Array, n: number, L: number, cap: Int32Array, lineTotal: Float64Array, holderCount: Int32Array): void {
+  for (let c = 0, base = 0; c < n; c++, base += L) {
+    let s = 0;
+    for (let j = 0; j < L; j++) {
+      const a = avail[base + j];
       if (a > 0) {
         s += a;
         lineTotal[j] += a;

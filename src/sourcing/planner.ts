@@ -9,7 +9,7 @@
  * fallback. Every plan carries its cost, the next-best plans found, and whether optimality
  * was proven (false only when the search hit its node limit).
  */
-import { haversineKm, type GeoPoint } from '../common/geo';
+import { haversineFrom, haversineKm, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import { zoneFor, type RuleRecord } from './rules';
 import { solve, type OptSolution } from './optimizer';
@@ -188,9 +188,12 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
   // an order naming a SKU twice takes the per-line way.
   const cost = rule.cost;
   const zoned = cost.zones.length > 0;
+  // Great-circle distance to the destination, with the destination's terms computed once.
+  const dest = request.destination;
+  const distanceFrom = dest ? haversineFrom(dest) : () => 0;
   const lineOf = new Map<string, number>();
   for (let j = 0; j < L; j++) lineOf.set(lines[j].sku, j);
-  const byPosition = lineOf.size === L;
+  const byPosition = lineOf.size === L && L > 2;
   let base = 0;
   let any = false;
   const takePosition = (s: { onHand: number; reserved: number; safetyStock: number }, sku: string) => {
@@ -202,7 +205,7 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
   };
   for (const c of candidates) {
     if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
-    const km = request.destination ? haversineKm(c.geo, request.destination) : 0;
+    const km = dest ? distanceFrom(c.geo) : 0;
     let reason = exclusion(request, c, rule, km, excludedIds);
     if (!reason) {
       base = chosen.length * L;
@@ -235,7 +238,7 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
   }
   const m = chosen.length;
   const result = solve(
-    { demand: lines.map((l) => l.quantity), fixed: fixed.subarray(0, m), perUnit: perUnit.subarray(0, m), available: available.subarray(0, m * L), keys },
+    { demand: lines.map((l) => l.quantity), fixed: fixed.subarray(0, m), perUnit: perUnit.subarray(0, m), available: available.subarray(0, m * L), keys, capped: true },
     { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes },
   );
 

@@ -1,6 +1,6 @@
 import { DecimalScalar, DateTimeScalar, normalizeDecimal } from '../../src/common/scalars';
 import { fromUnits, isCurrencyCode, toUnits } from '../../src/common/money';
-import { haversineKm } from '../../src/common/geo';
+import { haversineFrom, haversineKm } from '../../src/common/geo';
 import { loadConfig, ConfigError } from '../../src/config';
 import { encodeCursor, decodeCursor } from '../../src/orders/order.service';
 
@@ -40,6 +40,14 @@ describe('geo', () => {
     // New York to Los Angeles is about 3,936 km.
     expect(haversineKm({ lat: 40.7128, lng: -74.006 }, { lat: 34.0522, lng: -118.2437 })).toBeCloseTo(3935.7, 0);
     expect(haversineKm({ lat: 1, lng: 1 }, { lat: 1, lng: 1 })).toBe(0);
+  });
+
+  it('measures the same from a fixed point as point to point', () => {
+    const from = { lat: 40.7128, lng: -74.006 };
+    const measure = haversineFrom(from);
+    for (const p of [{ lat: 34.0522, lng: -118.2437 }, { lat: -33.87, lng: 151.21 }, { lat: 40.7128, lng: -74.006 }, { lat: 89.9, lng: 179.9 }]) {
+      expect(measure(p)).toBeCloseTo(haversineKm(p, from), 6);
+    }
   });
 });
 
