@@ -4,6 +4,7 @@
  * realistic and adversarial order mixes. Shared by bench/sourcing.ts and bench/sourcing-profile.ts.
  */
 import type { GeoPoint } from '../src/common/geo';
+import { CandidateTableBuilder, type CandidateTable } from '../src/sourcing/candidate-table';
 import type { CandidateLocation, PlanRequest } from '../src/sourcing/planner';
 import type { RuleRecord } from '../src/sourcing/rules';
 
@@ -92,6 +93,8 @@ export interface Order {
   rule: RuleRecord;
   /** A fresh copy of the candidates, as a query would return them. */
   candidates: () => CandidateLocation[];
+  /** The same candidates as the planner's table. */
+  table: () => CandidateTable;
 }
 
 export function makeOrder(net: Network, mix: 'realistic' | 'adversarial', rand: () => number, n: number): Order {
@@ -124,5 +127,18 @@ export function makeOrder(net: Network, mix: 'realistic' | 'adversarial', rand: 
       }
       return { ...loc, geo: { ...loc.geo }, stock };
     });
-  return { request, rule: method === 'SAME_DAY' ? SAME_DAY_RULE : SHIP_RULE, candidates };
+  // The planner's table, built as the service builds it from its query's rows (one row per position).
+  const table = () => {
+    const b = new CandidateTableBuilder(lines);
+    for (const i of at) {
+      const loc = net.locations[i];
+      const c = b.location(loc.id, loc.code, loc.type, loc.geo.lat, loc.geo.lng, loc.methods, loc.active, loc.priority, loc.dailyCapacity, loc.groupsToday);
+      for (const l of lines) {
+        const p = loc.stock.get(l.sku);
+        if (p) b.position(c, l.sku, p.onHand, p.reserved, p.safetyStock);
+      }
+    }
+    return b.build();
+  };
+  return { request, rule: method === 'SAME_DAY' ? SAME_DAY_RULE : SHIP_RULE, candidates, table };
 }

@@ -4,7 +4,7 @@
  * (BENCH_NETWORKS takes one network here); BENCH_SLOWEST: how many to list (default 10).
  */
 import { performance } from 'node:perf_hooks';
-import { planSourcing } from '../src/sourcing/planner';
+import { planFromTable } from '../src/sourcing/planner';
 import { buildNetwork, makeOrder, prng } from './sourcing-data';
 
 const SEED = Number(process.env.BENCH_SEED ?? 7);
@@ -16,14 +16,14 @@ const SLOWEST = Number(process.env.BENCH_SLOWEST ?? 10);
 const rand = prng(SEED + wh * 7919 + st + (MIX === 'adversarial' ? 1 : 0));
 const net = buildNetwork(`${wh}+${st}`, wh, st, MIX === 'adversarial', rand);
 const orders = Array.from({ length: ORDERS }, (_, i) => makeOrder(net, MIX, rand, i));
-for (const o of orders.slice(0, 200)) planSourcing(o.request, o.candidates(), o.rule);
+for (const o of orders.slice(0, 200)) planFromTable(o.request, o.table(), o.rule);
 const timed = orders.map((o, i) => {
-  const candidates = o.candidates();
+  const table = o.table();
   const stats = { nodes: 0, eligible: 0 };
   const t0 = performance.now();
-  const p = planSourcing(o.request, candidates, o.rule, { stats });
+  const p = planFromTable(o.request, table, o.rule, { stats });
   const ms = performance.now() - t0;
-  return { i, ms, lines: o.request.lines.length, units: o.request.lines.reduce((s, l) => s + l.quantity, 0), candidates: candidates.length, ...stats, method: o.request.method, shipments: p.shipmentCount, proven: p.provenOptimal };
+  return { i, ms, lines: o.request.lines.length, units: o.request.lines.reduce((s, l) => s + l.quantity, 0), candidates: table.size, ...stats, method: o.request.method, shipments: p.shipmentCount, proven: p.provenOptimal };
 });
 timed.sort((a, b) => b.ms - a.ms);
 for (const t of timed.slice(0, SLOWEST)) console.log(JSON.stringify({ ...t, ms: Math.round(t.ms * 1000) / 1000 }));

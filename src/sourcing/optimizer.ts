@@ -127,12 +127,12 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const keepAlternatives = opts.alternatives ?? 3;
   const maxK = opts.maxLocations === null ? n : Math.min(opts.maxLocations, n);
 
-  const demand = scratch.i32(0, L);
+  const demand = scratch.i32(0, L, false);
   for (let j = 0; j < L; j++) demand[j] = Math.max(0, Math.floor(problem.demand[j]));
   const fixed = problem.fixed instanceof Float64Array ? problem.fixed : Float64Array.from(problem.fixed);
   const perUnit = problem.perUnit instanceof Float64Array ? problem.perUnit : Float64Array.from(problem.perUnit);
   // Availability capped at demand; what each location can ship toward the order; per line, who holds it.
-  const cap = scratch.i32(2, n);
+  const cap = scratch.i32(2, n, false);
   const lineTotal = scratch.f64(0, L);
   const holderCount = scratch.i32(3, L);
   let avail: Int32Array;
@@ -140,18 +140,18 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     avail = problem.available;
     countAvailability(avail, n, L, cap, lineTotal, holderCount);
   } else {
-    avail = scratch.i32(1, n * L);
+    avail = scratch.i32(1, n * L, false);
     capAvailability(problem.available, demand, n, L, avail, cap, lineTotal, holderCount);
   }
   // Per line, the locations holding it (line j's at lineHolders[holderStart[j] .. holderStart[j + 1]), by index).
   const holderStart = scratch.i32(4, L + 1);
   for (let j = 0; j < L; j++) holderStart[j + 1] = holderStart[j] + holderCount[j];
-  const lineHolders = scratch.i32(5, holderStart[L]);
-  listHolders(avail, n, L, holderStart, lineHolders, scratch.i32(6, L));
+  const lineHolders = scratch.i32(5, holderStart[L], false);
+  listHolders(avail, n, L, holderStart, lineHolders, scratch.i32(6, L, false));
   let maxFill = 0;
   for (let j = 0; j < L; j++) maxFill += Math.min(demand[j], lineTotal[j]);
   // A location's cost per unit with its fixed cost spread over the most units it can ship.
-  const amort = scratch.f64(1, n);
+  const amort = scratch.f64(1, n, false);
   for (let c = 0; c < n; c++) amort[c] = perUnit[c] + (cap[c] > 0 ? (fixed[c] >= 0 ? fixed[c] / cap[c] : fixed[c]) : 0);
 
   /** Unit order: cheaper per unit first, then key. */
@@ -159,7 +159,7 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const byUnit = (x: number, y: number): number => (unitBefore(x, y) ? -1 : x === y ? 0 : 1);
 
   // ---- scoring a set (members sorted by unit order): greedy fill, rejected when a member ships nothing
-  const left = scratch.f64(2, L);
+  const left = scratch.f64(2, L, false);
   let scoredFill = 0;
   let scoredCost = 0;
   const score = (set: number[]): boolean => {

@@ -14,6 +14,7 @@ import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as 
 import { zoneFor, type RuleRecord } from './rules';
 import { solve, type OptSolution } from './optimizer';
 import { Scratch } from './scratch';
+import { ACTIVE, methodBit, tableOf, type CandidateTable } from './candidate-table';
 
 /** The planner's working arrays, reused from plan to plan (see scratch.ts). */
 const scratch = new Scratch();
@@ -170,73 +171,92 @@ export interface PlanOptions {
   stats?: { nodes: number; eligible: number };
 }
 
+/** The plan for a request over candidate objects (see planFromTable). */
 export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: PlanOptions = {}): Plan {
-  // One pass: the reason each candidate is out, or its costs and stock as the optimizer's arrays.
+  return planFromTable(request, tableOf(request, candidates), rule, opts);
+}
+
+/**
+ * The plan for a request over its candidate table (candidate-table.ts): one pass gives the
+ * reason each location is out, or its costs and stock as the optimizer's arrays; then the
+ * optimizer chooses, and the plan explains itself.
+ */
+export function planFromTable(request: PlanRequest, table: CandidateTable, rule: RuleRecord, opts: PlanOptions = {}): Plan {
   const useSafety = rule.constraints.useSafetyStock;
   const excludedIds = excludedIdsOf(request, rule);
   const lines = request.lines;
   const L = lines.length;
+  if (table.lines !== L) throw new Error(`the candidate table follows ${table.lines} lines, the request has ${L}`);
+  const n = table.size;
   const excluded: Plan['excluded'] = [];
-  const chosen: CandidateLocation[] = [];
-  const kms = scratch.f64(0, candidates.length);
-  const fixed = scratch.f64(1, candidates.length);
-  const perUnit = scratch.f64(2, candidates.length);
+  const chosen = scratch.i32(1, n, false); // table index of each eligible location
+  const kms = scratch.f64(0, n, false);
+  const fixed = scratch.f64(1, n, false);
+  const perUnit = scratch.f64(2, n, false);
   const keys: string[] = [];
-  const available = scratch.i32(0, candidates.length * L);
-  // A candidate holds only some of the order's SKUs (the query returns those positions), so
-  // walking its positions and finding their line is cheaper than asking it for every line;
-  // an order naming a SKU twice takes the per-line way.
+  const available = scratch.i32(0, n * L, false);
   const cost = rule.cost;
   const zoned = cost.zones.length > 0;
+  const quantity = lines.map((l) => l.quantity);
   // Great-circle distance to the destination, with the destination's terms computed once.
   const dest = request.destination;
-  const distanceFrom = dest ? haversineFrom(dest) : () => 0;
-  const lineOf = new Map<string, number>();
-  for (let j = 0; j < L; j++) lineOf.set(lines[j].sku, j);
-  const byPosition = lineOf.size === L && L > 2;
-  let base = 0;
-  let any = false;
-  const takePosition = (s: { onHand: number; reserved: number; safetyStock: number }, sku: string) => {
-    const j = lineOf.get(sku);
-    if (j === undefined) return;
-    const a = Math.min(lines[j].quantity, Math.max(0, s.onHand - s.reserved - (useSafety ? 0 : s.safetyStock)));
-    available[base + j] = a;
-    if (a > 0) any = true;
-  };
-  for (const c of candidates) {
-    if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
-    const km = dest ? distanceFrom(c.geo) : 0;
-    let reason = exclusion(request, c, rule, km, excludedIds);
-    if (!reason) {
-      base = chosen.length * L;
-      any = false;
-      for (let j = 0; j < L; j++) available[base + j] = 0;
-      if (byPosition) c.stock.forEach(takePosition);
-      else
-        for (let j = 0; j < L; j++) {
-          const a = Math.min(lines[j].quantity, availableAt(c, lines[j].sku, useSafety));
-          available[base + j] = a;
-          if (a > 0) any = true;
-        }
+  const distanceFrom = dest ? haversineFrom(dest) : null;
+  const point = { lat: 0, lng: 0 };
+  const bit = methodBit(request.method);
+  const types = rule.candidates.locationTypes.length > 0 ? rule.candidates.locationTypes : null;
+  const maxKm = request.pickupLocationId === null ? rule.candidates.maxDistanceKm : null;
+  const respectCapacity = rule.constraints.respectCapacity;
+  const { ids, flags, free, safety } = table;
+  let m = 0;
+  for (let c = 0; c < n; c++) {
+    if (request.pickupLocationId !== null && ids[c] !== request.pickupLocationId) continue; // not a candidate at all
+    let km = 0;
+    if (distanceFrom) {
+      point.lat = table.lat[c];
+      point.lng = table.lng[c];
+      km = distanceFrom(point);
+    }
+    let reason: ExclusionReason | null = null;
+    const f = flags[c];
+    if (excludedIds?.has(ids[c])) reason = 'EXCLUDED';
+    else if ((f & ACTIVE) === 0) reason = 'INACTIVE';
+    else if ((f & bit) === 0) reason = 'METHOD';
+    // A location type the rule leaves out is excluded by the rule.
+    else if (types && !types.includes(table.types[c])) reason = 'EXCLUDED';
+    // A distance limit with an unknown destination cannot be honoured: nothing is within it.
+    else if (maxKm !== null && (!dest || km > maxKm)) reason = 'DISTANCE';
+    // Beyond the last band of the zone table: the rule prices no such shipment.
+    else if (zoned && request.pickupLocationId === null && zoneFor(cost, km) === null) reason = 'DISTANCE';
+    else if (respectCapacity && table.groupsToday[c] >= table.dailyCapacity[c]) reason = 'CAPACITY'; // NaN: no limit, never >=
+    else {
+      const from = c * L;
+      const to = m * L;
+      let any = false;
+      for (let j = 0; j < L; j++) {
+        let a = free[from + j] - (useSafety ? 0 : safety[from + j]);
+        a = a < 0 ? 0 : a > quantity[j] ? quantity[j] : a;
+        available[to + j] = a;
+        if (a > 0) any = true;
+      }
       if (!any) reason = 'NO_STOCK';
     }
     if (reason) {
-      excluded.push({ locationId: c.id, reason });
+      excluded.push({ locationId: ids[c], reason });
       continue;
     }
-    const i = chosen.length;
-    chosen.push(c);
-    kms[i] = km;
+    chosen[m] = c;
+    kms[m] = km;
+    const priority = table.priority[c];
     if (zoned) {
-      fixed[i] = fixedCost(rule, km, c.priority);
-      perUnit[i] = unitCost(rule, km);
+      fixed[m] = fixedCost(rule, km, priority);
+      perUnit[m] = unitCost(rule, km);
     } else {
-      fixed[i] = cost.perShipment + cost.perShipmentKm * km - cost.priorityWeight * c.priority;
-      perUnit[i] = cost.perUnit + cost.perUnitKm * km;
+      fixed[m] = cost.perShipment + cost.perShipmentKm * km - cost.priorityWeight * priority;
+      perUnit[m] = cost.perUnit + cost.perUnitKm * km;
     }
-    keys.push(c.code);
+    keys.push(table.codes[c]);
+    m++;
   }
-  const m = chosen.length;
   const result = solve(
     { demand: lines.map((l) => l.quantity), fixed: fixed.subarray(0, m), perUnit: perUnit.subarray(0, m), available: available.subarray(0, m * L), keys, capped: true },
     { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes },
@@ -244,16 +264,17 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
 
   if (opts.stats) {
     opts.stats.nodes = result.nodes;
-    opts.stats.eligible = chosen.length;
+    opts.stats.eligible = m;
   }
+  // Groups nearest first, then higher priority, then code.
   const toGroups = (sol: OptSolution): PlannedGroup[] =>
     [...sol.allocation.entries()]
       .map(([i, take]) => ({ i, take, km: kms[i], c: chosen[i] }))
-      .sort(nearestFirst)
+      .sort((a, b) => a.km - b.km || table.priority[b.c] - table.priority[a.c] || (table.codes[a.c] < table.codes[b.c] ? -1 : table.codes[a.c] > table.codes[b.c] ? 1 : 0))
       .map(({ i, take, c }) => {
         const gl = lines.map((l, j) => ({ ...l, quantity: take[j] })).filter((l) => l.quantity > 0);
-        const units = gl.reduce((n, l) => n + l.quantity, 0);
-        return { locationId: c.id, lines: gl, distanceKm: round(kms[i], 3), cost: round(groupCost(rule, units, kms[i], c.priority)) };
+        const units = gl.reduce((sum, l) => sum + l.quantity, 0);
+        return { locationId: ids[c], lines: gl, distanceKm: round(kms[i], 3), cost: round(groupCost(rule, units, kms[i], table.priority[c])) };
       });
   const groups = toGroups(result.best);
   // What no group takes, per line (index loops: the arrays here vary in element kind, and

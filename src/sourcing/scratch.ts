@@ -10,21 +10,21 @@ export class Scratch {
   private readonly floats: Float64Array[] = [];
   private readonly ints: Int32Array[] = [];
 
-  /** A zero-filled Float64Array view of `size` elements in slot `slot`. */
-  f64(slot: number, size: number): Float64Array {
+  /** A Float64Array view of `size` elements in slot `slot`, zero-filled unless the caller writes every element first (`zero` false). */
+  f64(slot: number, size: number, zero = true): Float64Array {
     let buf = this.floats[slot];
     if (!buf || buf.length < size) buf = this.floats[slot] = new Float64Array(Math.max(64, size, 2 * (buf?.length ?? 0)));
     const view = buf.subarray(0, size);
-    view.fill(0);
+    if (zero) view.fill(0);
     return view;
   }
 
-  /** A zero-filled Int32Array view of `size` elements in slot `slot`. */
-  i32(slot: number, size: number): Int32Array {
+  /** An Int32Array view of `size` elements in slot `slot`, zero-filled unless the caller writes every element first (`zero` false). */
+  i32(slot: number, size: number, zero = true): Int32Array {
     let buf = this.ints[slot];
     if (!buf || buf.length < size) buf = this.ints[slot] = new Int32Array(Math.max(64, size, 2 * (buf?.length ?? 0)));
     const view = buf.subarray(0, size);
-    view.fill(0);
+    if (zero) view.fill(0);
     return view;
   }
 }

@@ -10,13 +10,19 @@ import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import { byPosition, lockPositions, recordMovements } from '../inventory/ledger';
-import { planSourcing, type CandidateLocation, type Plan, type PlanRequest } from './planner';
+import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
+import { planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
 import { RULE_COLUMNS, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
 
 /** Optimistic attempts before the locking one. */
 const OPTIMISTIC_ATTEMPTS = 3;
 
 class ReservationLost extends Error {}
+
+interface CandidateRow {
+  id: string; code: string; type: string; lat: number; lng: number; methods: string[]; active: boolean;
+  priority: number; daily_capacity: number | null; groups_today: number; sku: string; on_hand: number; reserved: number; safety_stock: number;
+}
 
 export interface SourcedGroup {
   id: string;
@@ -44,12 +50,9 @@ export class SourcingService {
     return rule;
   }
 
-  /** Every location holding any of the SKUs, with its stock of them and its groups today. */
-  async candidates(q: Queryable, skus: string[]): Promise<CandidateLocation[]> {
-    const rows = await q.query<{
-      id: string; code: string; type: string; lat: number; lng: number; methods: string[]; active: boolean;
-      priority: number; daily_capacity: number | null; groups_today: number; sku: string; on_hand: number; reserved: number; safety_stock: number;
-    }>(
+  /** Every location holding any of the SKUs, with its stock of them and its groups today: one row per position. */
+  private async candidateRows(q: Queryable, skus: string[]): Promise<CandidateRow[]> {
+    return q.query<CandidateRow>(
       `SELECT l.id, l.code, l.type, l.lat, l.lng, l.methods, l.active, l.priority, l.daily_capacity,
               COALESCE(t.n, 0) AS groups_today, p.sku, p.on_hand, p.reserved, p.safety_stock
          FROM inventory_positions p
@@ -63,8 +66,12 @@ export class SourcingService {
       [skus],
       'sourcing_candidates',
     );
+  }
+
+  /** The candidates as objects (the simulation replays many orders over one load). */
+  async candidates(q: Queryable, skus: string[]): Promise<CandidateLocation[]> {
     const byId = new Map<string, CandidateLocation>();
-    for (const r of rows) {
+    for (const r of await this.candidateRows(q, skus)) {
       let c = byId.get(r.id);
       if (!c) {
         c = {
@@ -79,9 +86,21 @@ export class SourcingService {
     return [...byId.values()];
   }
 
+  /** The candidates of one request as the planner's table, built straight from the rows. */
+  async candidateTable(q: Queryable, request: PlanRequest): Promise<CandidateTable> {
+    const b = new CandidateTableBuilder(request.lines);
+    for (const r of await this.candidateRows(q, [...new Set(request.lines.map((l) => l.sku))])) {
+      const c = b.location(
+        r.id, r.code, r.type as CandidateLocation['type'], r.lat, r.lng, r.methods as FulfillmentMethod[], r.active, r.priority, r.daily_capacity, r.groups_today,
+      );
+      b.position(c, r.sku, r.on_hand, r.reserved, r.safety_stock);
+    }
+    return b.build();
+  }
+
   /** A dry run: the plan the order would get now, reserving nothing. */
   async preview(q: Queryable, request: PlanRequest, rule: RuleRecord): Promise<Plan> {
-    return planSourcing(request, await this.candidates(q, request.lines.map((l) => l.sku)), rule);
+    return planFromTable(request, await this.candidateTable(q, request), rule);
   }
 
   /**
@@ -116,10 +135,10 @@ export class SourcingService {
       try {
         return await tx.savepoint(async () => {
           if (locking) await this.lockSkus(tx, skus, opts.capacity);
-          const candidates = await this.candidates(tx, skus);
+          const table = await this.candidateTable(tx, request);
           const capacity = opts.capacity && rule.constraints.respectCapacity;
-          const p = planSourcing(request, candidates, capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
-          if (capacity) await this.claimCapacity(tx, p, candidates);
+          const p = planFromTable(request, table, capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
+          if (capacity) await this.claimCapacity(tx, p, table);
           await this.reserve(tx, p, rule.constraints.useSafetyStock);
           return p;
         });
@@ -151,8 +170,9 @@ export class SourcingService {
    * Daily capacity under concurrency: locks the capacity-limited locations the plan uses
    * and counts their groups again; a location that filled up meanwhile re-plans.
    */
-  private async claimCapacity(tx: Tx, plan: Plan, candidates: CandidateLocation[]): Promise<void> {
-    const limited = new Map(candidates.filter((c) => c.dailyCapacity !== null).map((c) => [c.id, c.dailyCapacity!]));
+  private async claimCapacity(tx: Tx, plan: Plan, table: CandidateTable): Promise<void> {
+    const limited = new Map<string, number>();
+    for (let c = 0; c < table.size; c++) if (!Number.isNaN(table.dailyCapacity[c])) limited.set(table.ids[c], table.dailyCapacity[c]);
     const ids = plan.groups.map((g) => g.locationId).filter((id) => limited.has(id)).sort();
     if (ids.length === 0) return;
     await tx.query('SELECT 1 FROM locations WHERE id = ANY($1) ORDER BY id FOR UPDATE', [ids], 'lock_locations');
