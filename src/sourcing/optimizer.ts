@@ -135,19 +135,16 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const cap = scratch.i32(2, n, false);
   const lineTotal = scratch.f64(0, L);
   const holderCount = scratch.i32(3, L);
+  // Per line, the locations holding it, in index order: line j's at lineHolders[j * n ..], holderCount[j] of them.
+  const lineHolders = scratch.i32(5, n * L, false);
   let avail: Int32Array;
   if (problem.capped && problem.available instanceof Int32Array) {
     avail = problem.available;
-    countAvailability(avail, n, L, cap, lineTotal, holderCount);
   } else {
     avail = scratch.i32(1, n * L, false);
-    capAvailability(problem.available, demand, n, L, avail, cap, lineTotal, holderCount);
+    capAvailability(problem.available, demand, n, L, avail);
   }
-  // Per line, the locations holding it (line j's at lineHolders[holderStart[j] .. holderStart[j + 1]), by index).
-  const holderStart = scratch.i32(4, L + 1);
-  for (let j = 0; j < L; j++) holderStart[j + 1] = holderStart[j] + holderCount[j];
-  const lineHolders = scratch.i32(5, holderStart[L], false);
-  listHolders(avail, n, L, holderStart, lineHolders, scratch.i32(6, L, false));
+  indexAvailability(avail, n, L, cap, lineTotal, holderCount, lineHolders);
   let maxFill = 0;
   for (let j = 0; j < L; j++) maxFill += Math.min(demand[j], lineTotal[j]);
   // A location's cost per unit with its fixed cost spread over the most units it can ship.
@@ -280,8 +277,8 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const cheapestFill = (j: number, need: number, w: Float64Array): number => {
     stamp++;
     let cost = 0;
-    const from = holderStart[j];
-    const to = holderStart[j + 1];
+    const from = j * n;
+    const to = from + holderCount[j];
     for (let picks = 0; need > 0; picks++) {
       if (picks === 4) return cost + sortedFill(j, need, w);
       let m = -1;
@@ -301,7 +298,7 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   /** The same, sorting the line's holders not yet picked. */
   const sortedFill = (j: number, need: number, w: Float64Array): number => {
     const hs: number[] = [];
-    for (let k = holderStart[j]; k < holderStart[j + 1]; k++) if (picked[lineHolders[k]] !== stamp) hs.push(lineHolders[k]);
+    for (let k = j * n; k < j * n + holderCount[j]; k++) if (picked[lineHolders[k]] !== stamp) hs.push(lineHolders[k]);
     hs.sort((x, y) => w[x] - w[y]);
     let cost = 0;
     for (const c of hs) {
@@ -775,27 +772,19 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
 
 // The set-up loops, outside solve's closures so that V8 compiles them as tight loops.
 
-/** Availability capped at demand; per candidate the units it can ship; per line the total and the number of holders. */
-function capAvailability(src: ArrayLike<number>, demand: Int32Array, n: number, L: number, avail: Int32Array, cap: Int32Array, lineTotal: Float64Array, holderCount: Int32Array): void {
+/** Availability capped at demand, in whole units. */
+function capAvailability(src: ArrayLike<number>, demand: Int32Array, n: number, L: number, avail: Int32Array): void {
   for (let c = 0, base = 0; c < n; c++, base += L) {
-    let s = 0;
     for (let j = 0; j < L; j++) {
       const v = src[base + j];
       const d = demand[j];
-      const a = v >= d ? d : v > 0 ? Math.floor(v) : 0;
-      avail[base + j] = a;
-      if (a > 0) {
-        s += a;
-        lineTotal[j] += a;
-        holderCount[j]++;
-      }
+      avail[base + j] = v >= d ? d : v > 0 ? Math.floor(v) : 0;
     }
-    cap[c] = s;
   }
 }
 
-/** The same counts over availability already capped. */
-function countAvailability(avail: Int32Array, n: number, L: number, cap: Int32Array, lineTotal: Float64Array, holderCount: Int32Array): void {
+/** In one pass: per candidate the units it can ship; per line the total, and its holders (in index order, at j * n). */
+function indexAvailability(avail: Int32Array, n: number, L: number, cap: Int32Array, lineTotal: Float64Array, holderCount: Int32Array, lineHolders: Int32Array): void {
   for (let c = 0, base = 0; c < n; c++, base += L) {
     let s = 0;
     for (let j = 0; j < L; j++) {
@@ -803,17 +792,9 @@ function countAvailability(avail: Int32Array, n: number, L: number, cap: Int32Ar
       if (a > 0) {
         s += a;
         lineTotal[j] += a;
-        holderCount[j]++;
+        lineHolders[j * n + holderCount[j]++] = c;
       }
     }
     cap[c] = s;
-  }
-}
-
-/** Per line, its holders in index order, into lineHolders at holderStart[j]. */
-function listHolders(avail: Int32Array, n: number, L: number, holderStart: Int32Array, lineHolders: Int32Array, fillAt: Int32Array): void {
-  for (let j = 0; j < L; j++) fillAt[j] = holderStart[j];
-  for (let c = 0, base = 0; c < n; c++, base += L) {
-    for (let j = 0; j < L; j++) if (avail[base + j] > 0) lineHolders[fillAt[j]++] = c;
   }
 }
