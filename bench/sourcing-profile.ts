@@ -40,3 +40,14 @@ const totalMs = timed.reduce((s, t) => s + t.ms, 0);
 for (const [lines, b] of [...byLines].sort((x, y) => x[0] - y[0])) {
   console.log(JSON.stringify({ lines, orders: b.n, meanMs: Math.round((b.ms / b.n) * 1000) / 1000, meanNodes: Math.round(b.nodes / b.n), shareOfTime: Math.round((1000 * b.ms) / totalMs) / 10 }));
 }
+
+// Steady state: the first 300 orders' tables prepared once, each planned 10 times in a loop
+// (no table building or garbage from it in between): the planner's own rate.
+{
+  const sample = orders.slice(0, 300).map((o) => ({ o, table: o.table() }));
+  for (const { o, table } of sample) planFromTable(o.request, table, o.rule);
+  const t0 = performance.now();
+  for (let r = 0; r < 10; r++) for (const { o, table } of sample) planFromTable(o.request, table, o.rule);
+  const us = ((performance.now() - t0) * 1000) / (10 * sample.length);
+  console.log(JSON.stringify({ steadyState: true, orders: sample.length, repeats: 10, microsecondsPerPlan: Math.round(us * 10) / 10, plansPerSecond: Math.round(1e6 / us) }));
+}
