@@ -14,6 +14,7 @@ import { TokenVerifier } from './auth/tokens';
 import { createServices } from './services';
 import { buildOrdersSchema } from './schema';
 import { createApp } from './server';
+import { EventHub } from './events/hub';
 import { createLogger, type Logger } from './log';
 import { seedDemo } from './seed/demo';
 import type { Role } from './auth/principal';
@@ -56,13 +57,16 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     stopEmbedded = embedded.stop;
   }
   const db = Database.connect(databaseUrl);
+  let hub: EventHub | undefined;
   try {
     const applied = await runMigrations(databaseUrl, (m) => log.info(m));
     log.info('database ready', { migrationsApplied: applied.length, embedded: !!stopEmbedded });
     if (config.seedDemo && (await seedDemo(db))) log.info('seeded the demo network (28 locations, 200 SKUs)');
     const verifier = new TokenVerifier({ secret: jwtSecret(config, log), issuer: config.jwtIssuer, audience: config.jwtAudience });
     const services = createServices(db, log);
-    const app = await createApp({ config, schema: await buildOrdersSchema(), db, services, verifier, log });
+    hub = new EventHub({ connectionString: databaseUrl, log });
+    await hub.start();
+    const app = await createApp({ config, schema: await buildOrdersSchema(), db, services, verifier, log, hub });
     const url = await app.listen(config.port, config.host);
     services.sweeper.start(config.sweepIntervalMs);
     return {
@@ -72,7 +76,8 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       async stop() {
         await services.sweeper.stop();
         await app.stop();
-        log.info('http server closed');
+        log.info('http server and WebSockets closed');
+        await hub!.stop();
         await db.close();
         if (stopEmbedded) {
           await stopEmbedded();
@@ -81,6 +86,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       },
     };
   } catch (err) {
+    await hub?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     if (stopEmbedded) await stopEmbedded().catch(() => undefined);
     throw err;

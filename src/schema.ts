@@ -16,10 +16,20 @@ import { InventoryPositionResolver, LocationResolver } from './inventory/invento
 import { SourcingRuleResolver } from './sourcing/sourcing.resolver';
 import { CartReservationLineResolver, CartReservationResolver } from './carts/cart.resolver';
 import { referenceResolvers } from './federation/references';
+import { SubscriptionResolver } from './events/event.resolver';
 import { validateMachine } from './fulfillment/state-machine';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
+
+const noPubSub = {
+  publish(): void {
+    throw new Error('subscriptions stream from the outbox; nothing publishes');
+  },
+  subscribe(): AsyncIterable<unknown> {
+    throw new Error('subscriptions stream from the outbox; nothing subscribes to topics');
+  },
+};
 
 export async function buildOrdersSchema(): Promise<GraphQLSchema> {
   validateMachine();
@@ -31,7 +41,10 @@ export async function buildOrdersSchema(): Promise<GraphQLSchema> {
       OrderResolver, OrderLineResolver, OrderEventResolver,
       FulfillmentPlanResolver, FulfillmentGroupResolver, ExcludedCandidateResolver, FulfillmentGroupPreviewResolver,
       LocationResolver, InventoryPositionResolver, SourcingRuleResolver, CartReservationResolver, CartReservationLineResolver,
+      SubscriptionResolver,
     ],
+    // Every subscription brings its own stream (events/); type-graphql still wants a PubSub.
+    pubSub: noPubSub,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     // Federation directives (@key, @shareable) are defined by buildSubgraphSchema below.

@@ -1,6 +1,6 @@
 /**
- * One HTTP server: /graphql (Apollo Server 5 through Express 5) and /health. The same
- * schema object will serve graphql-ws subscriptions on the same path.
+ * One HTTP server: /graphql (Apollo Server 5 through Express 5, and graphql-ws on the same
+ * path for subscriptions, with the same schema object) and /health.
  */
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -17,6 +17,12 @@ import type { Services } from './services';
 import { createContext, type Context } from './context';
 import { unauthenticated } from './common/errors';
 import type { Logger } from './log';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode } from 'graphql-ws';
+import type { EventHub } from './events/hub';
+import type { Principal } from './auth/principal';
+import { contextFor } from './context';
 
 export interface AppDeps {
   config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
@@ -25,6 +31,8 @@ export interface AppDeps {
   services: Services;
   verifier: TokenVerifier;
   log: Logger;
+  /** The outbox listener; without it no WebSocket endpoint is served. */
+  hub?: EventHub | null;
 }
 
 export interface App {
@@ -98,6 +106,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const httpServer = http.createServer(app);
   const production = deps.config.nodeEnv === 'production';
 
+  const routerSecrets = deps.config.routerSecrets;
+  // Compare fixed-length digests: constant time whatever the header holds.
+  const fromRouter = (given: string | undefined) =>
+    routerSecrets.length === 0 || routerSecrets.some((s) => crypto.timingSafeEqual(digest(s), digest(given ?? '')));
+  const wsCleanup = deps.hub ? serveWebSockets(httpServer, deps, fromRouter) : null;
+
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
     logger: {
@@ -113,6 +127,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     formatError: makeFormatError(deps.config.nodeEnv, deps.log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Stopping closes every WebSocket (1001, going away) after HTTP has drained.
+      { async serverWillStart() { return { async drainServer() { await wsCleanup?.dispose(); } }; } },
       requireTokenPlugin,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -128,15 +144,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
   });
 
-  const routerSecrets = deps.config.routerSecrets;
   app.use(
     '/graphql',
     (req, res, next) => {
-      if (routerSecrets.length === 0) return next();
-      // Compare fixed-length digests: constant time whatever the header holds.
-      const given = digest(req.header('x-router-secret') ?? '');
-      const okSecret = routerSecrets.some((s) => crypto.timingSafeEqual(digest(s), given));
-      if (!okSecret) {
+      if (!fromRouter(req.header('x-router-secret'))) {
         res.status(401).json({ errors: [{ message: 'Requests must come through the router', extensions: { code: 'UNAUTHENTICATED' } }] });
         return;
       }
@@ -145,7 +156,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        createContext(deps, req.header('authorization'), req.header('x-request-id') ?? undefined),
+        createContext({ ...deps, hub: deps.hub ?? null }, req.header('authorization'), req.header('x-request-id') ?? undefined),
     }),
   );
 
@@ -162,4 +173,57 @@ export async function createApp(deps: AppDeps): Promise<App> {
       }),
     stop: () => apollo.stop(),
   };
+}
+
+/** What a connection keeps from its connect message. */
+interface SocketState {
+  principal?: Principal;
+  expiry?: NodeJS.Timeout;
+}
+
+/**
+ * graphql-ws on the HTTP server's /graphql. The token comes in connectionParams
+ * (`authorization: "Bearer <jwt>"`) and is verified once, at connect: none or a bad one
+ * closes with 4401, a connection that does not come through the router (ROUTER_SECRET set)
+ * with 4403, and the socket closes with 4401 when the token expires. Each subscription gets
+ * its own context (and each event fresh loaders, see events/order-updates.ts).
+ */
+function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (given: string | undefined) => boolean) {
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const states = new WeakMap<object, SocketState>();
+  return useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
+    {
+      schema: deps.schema,
+      onConnect: async (ctx) => {
+        const state: SocketState = {};
+        states.set(ctx.extra.socket, state);
+        const header = ctx.extra.request.headers['x-router-secret'];
+        if (!fromRouter(Array.isArray(header) ? header[0] : header)) {
+          ctx.extra.socket.close(CloseCode.Forbidden, 'Connections must come through the router');
+          return false;
+        }
+        try {
+          const verified = await deps.verifier.inspectHeader(ctx.connectionParams?.authorization);
+          if (!verified) {
+            ctx.extra.socket.close(4401, 'Unauthorized: connectionParams.authorization must be "Bearer <token>"');
+            return false;
+          }
+          state.principal = verified.principal;
+          const ms = verified.expiresAt.getTime() - Date.now();
+          state.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+          state.expiry.unref();
+          return true;
+        } catch {
+          ctx.extra.socket.close(4401, 'Unauthorized: invalid or expired token');
+          return false;
+        }
+      },
+      onClose: (ctx) => {
+        const state = states.get(ctx.extra.socket);
+        if (state?.expiry) clearTimeout(state.expiry);
+      },
+      context: (ctx) => contextFor({ ...deps, hub: deps.hub ?? null }, states.get(ctx.extra.socket)?.principal ?? null),
+    },
+    wss,
+  );
 }

@@ -31,6 +31,11 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    return (await this.inspect(token)).principal;
+  }
+
+  /** Verifies a token and says when it expires (a WebSocket closes then). */
+  async inspect(token: string): Promise<{ principal: Principal; expiresAt: Date }> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -54,7 +59,15 @@ export class TokenVerifier {
       }
       locations = locationIds.map((id: string) => id.toLowerCase());
     }
-    return { sub, role: role as Role, locationIds: locations };
+    return { principal: { sub, role: role as Role, locationIds: locations }, expiresAt: new Date((payload.exp as number) * 1000) };
+  }
+
+  /** Parses "Bearer <token>" like fromHeader, for a WebSocket's connectionParams; null when absent. */
+  async inspectHeader(header: unknown): Promise<{ principal: Principal; expiresAt: Date } | null> {
+    if (header === undefined || header === null || header === '') return null;
+    const m = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
+    if (!m) throw unauthenticated('authorization must be "Bearer <token>"');
+    return this.inspect(m[1]);
   }
 
   /** Issues a token (development tokens printed at start-up, tests). */

@@ -1,0 +1,145 @@
+/**
+ * The process's one LISTEN connection on the outbox channel, outside the pool, and the
+ * fan-out of its notifications to this process's subscribers.
+ *
+ * A notification only says "order X has events up to sequence N": subscribers read the
+ * events themselves from the table, after the last sequence they delivered. So nothing
+ * depends on a notification arriving: when the connection drops, the hub reconnects with
+ * backoff and then wakes every subscriber, which reads what it missed. Per order, sequences
+ * commit in order (the order's row is locked while its events are appended), so reading
+ * "after the last delivered" never skips one.
+ */
+import { Client } from 'pg';
+import type { Logger } from '../log';
+import { ORDER_EVENTS_CHANNEL } from './outbox';
+
+export interface OrderNotice {
+  orderId: string;
+  sequence: number;
+}
+
+type Waker = () => void;
+
+export interface EventHubOptions {
+  connectionString: string;
+  log: Logger;
+  /** First reconnect delay in ms (doubles up to maxBackoffMs). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class EventHub {
+  private client: Client | null = null;
+  private readonly byOrder = new Map<string, Set<Waker>>();
+  private readonly everyone = new Set<Waker>();
+  private closed = false;
+  private connecting: Promise<void> | null = null;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** The backend pid of the LISTEN connection (tests terminate it). */
+  listenerPid: number | null = null;
+  /** Times the connection was (re-)established. */
+  connections = 0;
+
+  constructor(private readonly opts: EventHubOptions) {}
+
+  /** Connects and listens; resolves once listening (rejects if the first attempt fails). */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
+  /** Wakes `wake` on every notification for the order and after every reconnect; returns the unsubscribe. */
+  watchOrder(orderId: string, wake: Waker): () => void {
+    let set = this.byOrder.get(orderId);
+    if (!set) this.byOrder.set(orderId, (set = new Set()));
+    set.add(wake);
+    this.everyone.add(wake);
+    return () => {
+      set!.delete(wake);
+      if (set!.size === 0) this.byOrder.delete(orderId);
+      this.everyone.delete(wake);
+    };
+  }
+
+  /** Subscribers watching now (all kinds). */
+  get watchers(): number {
+    return this.everyone.size;
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const c = this.client;
+    this.client = null;
+    if (c) await c.end().catch(() => undefined);
+  }
+
+  private connect(): Promise<void> {
+    if (!this.connecting) {
+      this.connecting = this.open().finally(() => {
+        this.connecting = null;
+      });
+    }
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const client = new Client({ connectionString: this.opts.connectionString, application_name: 'orders-subgraph-listen' });
+    client.on('notification', (msg) => {
+      if (msg.channel !== ORDER_EVENTS_CHANNEL || !msg.payload) return;
+      let notice: OrderNotice;
+      try {
+        notice = JSON.parse(msg.payload) as OrderNotice;
+      } catch {
+        return;
+      }
+      for (const wake of this.byOrder.get(notice.orderId) ?? []) wake();
+    });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, null));
+    await client.connect();
+    await client.query(`LISTEN ${ORDER_EVENTS_CHANNEL}`);
+    const [row] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.listenerPid = row.pid;
+    this.connections++;
+    this.attempt = 0;
+    // Whatever was committed while no one listened: every subscriber reads its table again.
+    if (this.connections > 1) {
+      this.opts.log.info('event listener reconnected; subscribers catch up from the outbox', { pid: row.pid });
+      for (const wake of [...this.everyone]) wake();
+    }
+  }
+
+  private lost(client: Client, err: Error | null): void {
+    if (this.client !== client) return; // an old connection, already replaced or closing
+    this.client = null;
+    this.listenerPid = null;
+    if (this.closed) return;
+    this.opts.log.warn('event listener connection lost; reconnecting', { error: err?.message ?? 'ended' });
+    client.end().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const base = this.opts.backoffMs ?? 100;
+    const delay = Math.min(this.opts.maxBackoffMs ?? 5000, base * 2 ** this.attempt++);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.closed) return;
+      this.connect().catch((err: Error) => {
+        this.opts.log.warn('event listener reconnect failed', { error: err.message, retryInMs: Math.min(this.opts.maxBackoffMs ?? 5000, base * 2 ** this.attempt) });
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * orderUpdated over graphql-ws, against the real process entry (`start`) on a test
+ * database: replay then live with no gap and no duplicate while events are being written,
+ * a LISTEN connection killed mid-stream, and authentication and authorization on the socket.
+ */
+import { print } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { start, type Running } from '../../src/main';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import type { Role } from '../../src/auth/principal';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { TEST_SECRET } from '../helpers/app';
+import { orderInput } from '../helpers/fixtures';
+import {
+  HoldOrderDocument, OrderUpdatedDocument, PlaceOrderDocument, ReleaseOrderHoldDocument, type OrderUpdatedSubscription,
+} from '../generated/graphql';
+
+let tdb: TestDatabase;
+let running: Running;
+let wsUrl: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  tdb = await createTestDatabase(2);
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: tdb.url, JWT_SECRET: TEST_SECRET, PORT: '0', SEED_DEMO: '1' });
+  running = await start(config, silentLogger);
+  wsUrl = running.url.replace(/^http/, 'ws');
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+});
+afterAll(async () => {
+  await running.stop();
+  await tdb.drop();
+});
+
+const token = (role: Role, sub = `${role.toLowerCase()}-ws`, expiresIn?: string) => running.verifier.sign({ sub, role }, expiresIn);
+
+async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables: V, role: Role, sub?: string): Promise<T> {
+  const res = await fetch(running.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role, sub)}` },
+    body: JSON.stringify({ query: print(doc), variables }),
+  });
+  const json = (await res.json()) as { data: T; errors?: unknown[] };
+  if (json.errors) throw new Error(JSON.stringify(json.errors));
+  return json.data;
+}
+
+let n = 0;
+async function placeOrder(customer = 'customer-ws'): Promise<string> {
+  const r = await gql(PlaceOrderDocument, {
+    input: orderInput({ customerId: customer, lines: [{ sku: 'TEE-0001-S', quantity: 1, unitPrice: '19.99' }] }),
+    key: `ws-${++n}`,
+  }, 'SERVICE');
+  expect(r.placeOrder.userErrors).toEqual([]);
+  return r.placeOrder.order!.id;
+}
+
+/** A client whose close (code and reason) is recorded. */
+function connect(params: Record<string, unknown> | undefined) {
+  const closed: { code: number; reason: string }[] = [];
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: params,
+    retryAttempts: 0,
+    lazy: false,
+    on: { closed: (e) => closed.push({ code: (e as { code: number }).code, reason: (e as { reason: string }).reason }) },
+    onNonLazyError: () => undefined,
+  });
+  clients.push(client);
+  return { client, closed };
+}
+
+type Event = OrderUpdatedSubscription['orderUpdated'];
+
+/** Subscribes and collects events (and errors) until the test's client is disposed. */
+function follow(client: Client, variables: { orderId: string; afterSequence?: number | null }) {
+  const events: Event[] = [];
+  const errors: unknown[] = [];
+  let ended = false;
+  const waiters = new Set<() => void>();
+  const poke = () => waiters.forEach((w) => w());
+  client.subscribe<OrderUpdatedSubscription>(
+    { query: print(OrderUpdatedDocument), variables },
+    {
+      next: (msg) => {
+        if (msg.errors) errors.push(...msg.errors);
+        if (msg.data) events.push(msg.data.orderUpdated);
+        poke();
+      },
+      error: (err) => {
+        errors.push(err);
+        ended = true;
+        poke();
+      },
+      complete: () => {
+        ended = true;
+        poke();
+      },
+    },
+  );
+  return {
+    events,
+    errors,
+    get ended() {
+      return ended;
+    },
+    /** Resolves once `pred` holds for the events received, or the stream has ended. */
+    waitFor(pred: (e: Event[]) => boolean, ms = 10_000): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pred(events) && !ended) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out with ${events.length} events: ${JSON.stringify(errors)}`));
+        }, ms);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+async function holdAndRelease(orderId: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const held = await gql(HoldOrderDocument, { id: orderId, type: 'CUSTOMER_SERVICE', reason: `check ${i}` }, 'AGENT');
+    const hold = held.holdOrder.order!.holds.find((h) => !h.releasedAt)!;
+    await gql(ReleaseOrderHoldDocument, { id: orderId, holdId: hold.id }, 'AGENT');
+  }
+}
+
+async function lastSequence(orderId: string): Promise<number> {
+  const [row] = await tdb.db.query<{ n: number }>('SELECT last_sequence AS n FROM orders WHERE id = $1', [orderId]);
+  return row.n;
+}
+
+const sequences = (events: Event[]) => events.map((e) => e.sequence);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+it('replays from afterSequence and goes live with no gap and no duplicate while events are being written', async () => {
+  const orderId = await placeOrder();
+  await holdAndRelease(orderId, 3);
+  const last = await lastSequence(orderId);
+  const { client } = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-ws')}` });
+  // subscribe while 10 more hold/release pairs are written concurrently
+  const writing = holdAndRelease(orderId, 10);
+  const sub = follow(client, { orderId, afterSequence: 2 });
+  await writing;
+  await sub.waitFor((e) => e.length > 0 && e[e.length - 1].sequence >= last + 20);
+  expect(sub.errors).toEqual([]);
+  expect(await lastSequence(orderId)).toBe(last + 20);
+  expect(sequences(sub.events)).toEqual(range(3, last + 20));
+  expect(sub.events.every((e) => e.orderId === orderId && e.order.id === orderId)).toBe(true);
+  // each event's order is read fresh when it is delivered, never from an earlier event's loaders
+  const versions = sub.events.map((e) => e.order.version);
+  expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  expect(sub.events[sub.events.length - 1].order.status).toBe('ALLOCATED');
+  expect(new Set(versions).size).toBeGreaterThan(1);
+});
+
+it('without afterSequence is live only; afterSequence 0 replays the whole history', async () => {
+  const orderId = await placeOrder();
+  const placed = await lastSequence(orderId);
+  const { client } = connect({ authorization: `Bearer ${await token('AGENT')}` });
+  const live = follow(client, { orderId });
+  const all = follow(client, { orderId, afterSequence: 0 });
+  await all.waitFor((e) => e.length >= placed);
+  await new Promise((r) => setTimeout(r, 200)); // the live subscription is in place
+  await holdAndRelease(orderId, 1);
+  await live.waitFor((e) => e.length >= 2);
+  await all.waitFor((e) => e.length >= placed + 2);
+  expect(sequences(live.events)).toEqual([placed + 1, placed + 2]);
+  expect(sequences(all.events)).toEqual(range(1, placed + 2));
+  expect(all.events[0].type).toBe('ORDER_PLACED');
+});
+
+it('misses nothing when the LISTEN connection is killed mid-stream', async () => {
+  const orderId = await placeOrder();
+  const { client } = connect({ authorization: `Bearer ${await token('ADMIN')}` });
+  const sub = follow(client, { orderId, afterSequence: 0 });
+  await sub.waitFor((e) => e.length >= 1);
+  await holdAndRelease(orderId, 2);
+  const killed = await tdb.db.query<{ ok: boolean }>(
+    `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'orders-subgraph-listen' AND datname = current_database()`,
+  );
+  expect(killed.map((k) => k.ok)).toEqual([true]);
+  // written while no one listens, and after
+  await holdAndRelease(orderId, 3);
+  const last = await lastSequence(orderId);
+  await sub.waitFor((e) => e.length >= last);
+  expect(sequences(sub.events)).toEqual(range(1, last));
+  // the hub is listening again
+  const again = await tdb.db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'orders-subgraph-listen' AND datname = current_database()`);
+  expect(again).toHaveLength(1);
+});
+
+describe('authentication and authorization', () => {
+  it('closes with 4401 without a token or with a bad one', async () => {
+    const none = connect(undefined);
+    const bad = connect({ authorization: 'Bearer not-a-token' });
+    await waitUntil(() => none.closed.length > 0 && bad.closed.length > 0);
+    expect(none.closed[0].code).toBe(4401);
+    expect(bad.closed[0].code).toBe(4401);
+  });
+
+  it("refuses another customer's order at subscribe time, and a STORE's unrelated order, with FORBIDDEN", async () => {
+    const orderId = await placeOrder('customer-a');
+    const { client } = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-b')}` });
+    const sub = follow(client, { orderId, afterSequence: 0 });
+    await sub.waitFor(() => false);
+    expect(sub.ended).toBe(true);
+    expect(sub.events).toEqual([]);
+    expect(JSON.stringify(sub.errors)).toContain('FORBIDDEN');
+    const owner = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-a')}` });
+    const mine = follow(owner.client, { orderId, afterSequence: 0 });
+    await mine.waitFor((e) => e.length >= 1);
+    expect(mine.errors).toEqual([]);
+  });
+
+  it('closes the socket with 4401 when the token expires', async () => {
+    const orderId = await placeOrder();
+    const { client, closed } = connect({ authorization: `Bearer ${await token('AGENT', 'agent-short', '2s')}` });
+    const sub = follow(client, { orderId, afterSequence: 0 });
+    await sub.waitFor((e) => e.length >= 1);
+    await waitUntil(() => closed.length > 0, 6000);
+    expect(closed[0]).toEqual({ code: 4401, reason: 'Token expired' });
+  });
+});
+
+async function waitUntil(pred: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
