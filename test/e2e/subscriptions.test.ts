@@ -61,10 +61,10 @@ async function placeOrder(customer = 'customer-ws'): Promise<string> {
 }
 
 /** A client whose close (code and reason) is recorded. */
-function connect(params: Record<string, unknown> | undefined) {
+function connect(params: Record<string, unknown> | undefined, url = wsUrl) {
   const closed: { code: number; reason: string }[] = [];
   const client = createClient({
-    url: wsUrl,
+    url,
     webSocketImpl: WebSocket,
     connectionParams: params,
     retryAttempts: 0,
@@ -203,6 +203,55 @@ it('misses nothing when the LISTEN connection is killed mid-stream', async () =>
   expect(again).toHaveLength(1);
 });
 
+describe('two server processes on one database', () => {
+  let second: Running | null = null;
+  afterEach(async () => {
+    await second?.stop();
+    second = null;
+  });
+  const startSecond = () =>
+    start(loadConfig({ NODE_ENV: 'test', DATABASE_URL: tdb.url, JWT_SECRET: TEST_SECRET, PORT: '0' }), silentLogger);
+
+  it("are one system: a mutation on either reaches the other's subscribers", async () => {
+    second = await startSecond();
+    const orderId = await placeOrder();
+    const placed = await lastSequence(orderId);
+    const onSecond = connect({ authorization: `Bearer ${await token('AGENT')}` }, second.url.replace(/^http/, 'ws'));
+    const onFirst = connect({ authorization: `Bearer ${await token('AGENT')}` });
+    const a = follow(onSecond.client, { orderId, afterSequence: placed });
+    const b = follow(onFirst.client, { orderId, afterSequence: placed });
+    await new Promise((r) => setTimeout(r, 100));
+    await holdAndRelease(orderId, 2); // through the first process
+    await a.waitFor((e) => e.length >= 4);
+    await b.waitFor((e) => e.length >= 4);
+    expect(sequences(a.events)).toEqual(range(placed + 1, placed + 4));
+    expect(sequences(b.events)).toEqual(range(placed + 1, placed + 4));
+  });
+
+  it('a restart mid-stream loses nothing: the client resumes with afterSequence', async () => {
+    second = await startSecond();
+    const orderId = await placeOrder();
+    const { client, closed } = connect({ authorization: `Bearer ${await token('AGENT')}` }, second.url.replace(/^http/, 'ws'));
+    const before = follow(client, { orderId, afterSequence: 0 });
+    await holdAndRelease(orderId, 1);
+    const mid = await lastSequence(orderId);
+    await before.waitFor((e) => e.length >= mid);
+    await second.stop(); // the socket goes away (1001) ...
+    second = null;
+    await waitUntil(() => closed.length > 0);
+    expect(closed[0].code).toBe(1001);
+    await holdAndRelease(orderId, 2); // ... while events keep coming through the first process
+    second = await startSecond();
+    const resumed = connect({ authorization: `Bearer ${await token('AGENT')}` }, second.url.replace(/^http/, 'ws'));
+    const lastSeen = before.events[before.events.length - 1].sequence;
+    const after = follow(resumed.client, { orderId, afterSequence: lastSeen });
+    await holdAndRelease(orderId, 1);
+    const end = await lastSequence(orderId);
+    await after.waitFor((e) => e.length >= end - lastSeen);
+    expect([...sequences(before.events), ...sequences(after.events)]).toEqual(range(1, end));
+  });
+});
+
 describe('authentication and authorization', () => {
   it('closes with 4401 without a token or with a bad one', async () => {
     const none = connect(undefined);
@@ -220,6 +269,13 @@ describe('authentication and authorization', () => {
     expect(sub.ended).toBe(true);
     expect(sub.events).toEqual([]);
     expect(JSON.stringify(sub.errors)).toContain('FORBIDDEN');
+    const [elsewhere] = await tdb.db.query<{ id: string }>(
+      'SELECT id FROM locations WHERE id NOT IN (SELECT location_id FROM fulfillment_groups WHERE order_id = $1) ORDER BY code LIMIT 1', [orderId]);
+    const storeToken = await running.verifier.sign({ sub: 'store-elsewhere', role: 'STORE', locationIds: [elsewhere.id] });
+    const store = follow(connect({ authorization: `Bearer ${storeToken}` }).client, { orderId, afterSequence: 0 });
+    await store.waitFor(() => false);
+    expect(store.events).toEqual([]);
+    expect(JSON.stringify(store.errors)).toContain('FORBIDDEN');
     const owner = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-a')}` });
     const mine = follow(owner.client, { orderId, afterSequence: 0 });
     await mine.waitFor((e) => e.length >= 1);
