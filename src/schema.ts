@@ -16,7 +16,7 @@ import { InventoryPositionResolver, LocationResolver } from './inventory/invento
 import { SourcingRuleResolver } from './sourcing/sourcing.resolver';
 import { CartReservationLineResolver, CartReservationResolver } from './carts/cart.resolver';
 import { referenceResolvers } from './federation/references';
-import { SubscriptionResolver } from './events/event.resolver';
+import { FulfillmentEventResolver, SubscriptionResolver } from './events/event.resolver';
 import { validateMachine } from './fulfillment/state-machine';
 
 export const FEDERATION_LINK =
@@ -41,7 +41,7 @@ export async function buildOrdersSchema(): Promise<GraphQLSchema> {
       OrderResolver, OrderLineResolver, OrderEventResolver,
       FulfillmentPlanResolver, FulfillmentGroupResolver, ExcludedCandidateResolver, FulfillmentGroupPreviewResolver,
       LocationResolver, InventoryPositionResolver, SourcingRuleResolver, CartReservationResolver, CartReservationLineResolver,
-      SubscriptionResolver,
+      SubscriptionResolver, FulfillmentEventResolver,
     ],
     // Every subscription brings its own stream (events/); type-graphql still wants a PubSub.
     pubSub: noPubSub,

@@ -1,9 +1,13 @@
 /** The subscriptions: thin resolvers over the streams in this folder. */
-import { Arg, Ctx, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../context';
-import { OrderEvent } from '../orders/order.types';
+import { Order, OrderEvent } from '../orders/order.types';
 import type { OrderEventRecord } from '../orders/records';
+import { FulfillmentGroup } from '../fulfillment/fulfillment.types';
+import { Location } from '../inventory/inventory.types';
 import { orderUpdates } from './order-updates';
+import { fulfillmentUpdates, type FulfillmentEventRecord } from './fulfillment-updates';
+import { FulfillmentEvent } from './event.types';
 
 @Resolver()
 export class SubscriptionResolver {
@@ -18,5 +22,35 @@ export class SubscriptionResolver {
     @Ctx() _ctx: Context,
   ): OrderEventRecord {
     return event;
+  }
+
+  @Subscription(() => FulfillmentEvent, {
+    description: "A location's work queue (new groups to pick, acceptances, cancellations, holds): with afterSequence, every event after it (0: all) and then live; without, live only. STORE: its own locations.",
+    subscribe: ({ args, context }) => fulfillmentUpdates(context as Context, (args as { locationId: string }).locationId, (args as { afterSequence?: number | null }).afterSequence),
+  })
+  fulfillmentUpdates(
+    @Root() event: FulfillmentEventRecord,
+    @Arg('locationId', () => ID) _locationId: string,
+    @Arg('afterSequence', () => Int, { nullable: true }) _afterSequence: number | null,
+  ): FulfillmentEventRecord {
+    return event;
+  }
+}
+
+@Resolver(() => FulfillmentEvent)
+export class FulfillmentEventResolver {
+  @FieldResolver(() => Order)
+  order(@Root() e: FulfillmentEventRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.order.load(e.orderId);
+  }
+
+  @FieldResolver(() => FulfillmentGroup, { nullable: true })
+  group(@Root() e: FulfillmentEventRecord, @Ctx() ctx: Context) {
+    return e.fulfillmentGroupId ? ctx.loaders.group.load(e.fulfillmentGroupId) : null;
+  }
+
+  @FieldResolver(() => Location)
+  location(@Root() e: FulfillmentEventRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.location.load(e.locationId);
   }
 }

@@ -16,6 +16,8 @@ import { ORDER_EVENTS_CHANNEL } from './outbox';
 export interface OrderNotice {
   orderId: string;
   sequence: number;
+  /** The locations whose streams got the events. */
+  locations?: string[];
 }
 
 type Waker = () => void;
@@ -31,6 +33,7 @@ export interface EventHubOptions {
 export class EventHub {
   private client: Client | null = null;
   private readonly byOrder = new Map<string, Set<Waker>>();
+  private readonly byLocation = new Map<string, Set<Waker>>();
   private readonly everyone = new Set<Waker>();
   private closed = false;
   private connecting: Promise<void> | null = null;
@@ -54,13 +57,22 @@ export class EventHub {
 
   /** Wakes `wake` on every notification for the order and after every reconnect; returns the unsubscribe. */
   watchOrder(orderId: string, wake: Waker): () => void {
-    let set = this.byOrder.get(orderId);
-    if (!set) this.byOrder.set(orderId, (set = new Set()));
+    return this.watch(this.byOrder, orderId, wake);
+  }
+
+  /** Wakes `wake` when a location's stream gets events, and after every reconnect; returns the unsubscribe. */
+  watchLocation(locationId: string, wake: Waker): () => void {
+    return this.watch(this.byLocation, locationId, wake);
+  }
+
+  private watch(index: Map<string, Set<Waker>>, key: string, wake: Waker): () => void {
+    let set = index.get(key);
+    if (!set) index.set(key, (set = new Set()));
     set.add(wake);
     this.everyone.add(wake);
     return () => {
       set!.delete(wake);
-      if (set!.size === 0) this.byOrder.delete(orderId);
+      if (set!.size === 0) index.delete(key);
       this.everyone.delete(wake);
     };
   }
@@ -98,6 +110,7 @@ export class EventHub {
         return;
       }
       for (const wake of this.byOrder.get(notice.orderId) ?? []) wake();
+      for (const location of notice.locations ?? []) for (const wake of this.byLocation.get(location) ?? []) wake();
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, null));

@@ -52,13 +52,36 @@ export async function insertEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   const before = events.map((_, i) => (i === 0 ? previous : events[i - 1].status));
+  // One statement: the order's events; each numbered again in the stream of every location it
+  // concerns (the one it names, or for an order-level event every location with a group of the
+  // order that was not rejected), the counters locked in location order; the notification.
   await tx.query(
     `WITH ins AS (
        INSERT INTO order_events (order_id, sequence, type, status, previous_status, fulfillment_group_id, location_id, data, actor)
        SELECT $1, $2 + ord - 1, t, s, p, g, l, d, $9
          FROM unnest($3::text[], $4::text[], $10::text[], $5::uuid[], $6::uuid[], $7::jsonb[]) WITH ORDINALITY AS v(t, s, p, g, l, d, ord)
-       RETURNING sequence)
-     SELECT pg_notify($8, json_build_object('orderId', $1::text, 'sequence', max(sequence))::text) FROM ins`,
+       RETURNING id, sequence, location_id),
+     targets AS (
+       SELECT DISTINCT COALESCE(i.location_id, g.location_id) AS location_id, i.id AS event_id
+         FROM ins i
+         LEFT JOIN fulfillment_groups g ON i.location_id IS NULL AND g.order_id = $1 AND g.status <> 'REJECTED'
+        WHERE COALESCE(i.location_id, g.location_id) IS NOT NULL),
+     counted AS (
+       INSERT INTO location_event_counters AS c (location_id, last_sequence)
+       SELECT location_id, count(*) FROM targets GROUP BY location_id ORDER BY location_id
+       ON CONFLICT (location_id) DO UPDATE SET last_sequence = c.last_sequence + EXCLUDED.last_sequence
+       RETURNING location_id, last_sequence),
+     numbered AS (
+       INSERT INTO location_events (location_id, sequence, event_id)
+       SELECT t.location_id,
+              k.last_sequence - count(*) OVER (PARTITION BY t.location_id) + row_number() OVER (PARTITION BY t.location_id ORDER BY t.event_id),
+              t.event_id
+         FROM targets t JOIN counted k USING (location_id)
+       RETURNING location_id)
+     SELECT pg_notify($8, json_build_object(
+              'orderId', $1::text,
+              'sequence', (SELECT max(sequence) FROM ins),
+              'locations', (SELECT coalesce(json_agg(DISTINCT location_id), '[]'::json) FROM numbered))::text)`,
     [
       orderId,
       firstSequence,
@@ -71,7 +94,7 @@ export async function insertEvents(
       actor,
       before,
     ],
-    'insert_events_v2',
+    'insert_events_v3',
   );
 }
 

@@ -15,7 +15,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/app';
 import { orderInput } from '../helpers/fixtures';
 import {
-  HoldOrderDocument, OrderUpdatedDocument, PlaceOrderDocument, ReleaseOrderHoldDocument, type OrderUpdatedSubscription,
+  AdvanceFulfillmentDocument, FulfillmentUpdatesDocument, HoldOrderDocument, OrderUpdatedDocument, PlaceOrderDocument, ReleaseOrderHoldDocument,
+  type FulfillmentUpdatesSubscription, type OrderUpdatedSubscription,
 } from '../generated/graphql';
 
 let tdb: TestDatabase;
@@ -77,20 +78,21 @@ function connect(params: Record<string, unknown> | undefined, url = wsUrl) {
 }
 
 type Event = OrderUpdatedSubscription['orderUpdated'];
+type LocationEvent = FulfillmentUpdatesSubscription['fulfillmentUpdates'];
 
-/** Subscribes and collects events (and errors) until the test's client is disposed. */
-function follow(client: Client, variables: { orderId: string; afterSequence?: number | null }) {
-  const events: Event[] = [];
+/** Subscribes and collects items (and errors) until the test's client is disposed. */
+function collect<T extends { sequence: number }>(client: Client, query: string, variables: Record<string, unknown>, pick: (data: any) => T) {
+  const events: T[] = [];
   const errors: unknown[] = [];
   let ended = false;
   const waiters = new Set<() => void>();
   const poke = () => waiters.forEach((w) => w());
-  client.subscribe<OrderUpdatedSubscription>(
-    { query: print(OrderUpdatedDocument), variables },
+  client.subscribe<Record<string, unknown>>(
+    { query, variables },
     {
       next: (msg) => {
         if (msg.errors) errors.push(...msg.errors);
-        if (msg.data) events.push(msg.data.orderUpdated);
+        if (msg.data) events.push(pick(msg.data));
         poke();
       },
       error: (err) => {
@@ -110,8 +112,8 @@ function follow(client: Client, variables: { orderId: string; afterSequence?: nu
     get ended() {
       return ended;
     },
-    /** Resolves once `pred` holds for the events received, or the stream has ended. */
-    waitFor(pred: (e: Event[]) => boolean, ms = 10_000): Promise<void> {
+    /** Resolves once `pred` holds for the items received, or the stream has ended. */
+    waitFor(pred: (e: T[]) => boolean, ms = 10_000): Promise<void> {
       return new Promise<void>((resolve, reject) => {
         const check = () => {
           if (!pred(events) && !ended) return;
@@ -130,6 +132,11 @@ function follow(client: Client, variables: { orderId: string; afterSequence?: nu
   };
 }
 
+const follow = (client: Client, variables: { orderId: string; afterSequence?: number | null }) =>
+  collect<Event>(client, print(OrderUpdatedDocument), variables, (d: OrderUpdatedSubscription) => d.orderUpdated);
+const followLocation = (client: Client, variables: { locationId: string; afterSequence?: number | null }) =>
+  collect<LocationEvent>(client, print(FulfillmentUpdatesDocument), variables, (d: FulfillmentUpdatesSubscription) => d.fulfillmentUpdates);
+
 async function holdAndRelease(orderId: string, times: number): Promise<void> {
   for (let i = 0; i < times; i++) {
     const held = await gql(HoldOrderDocument, { id: orderId, type: 'CUSTOMER_SERVICE', reason: `check ${i}` }, 'AGENT');
@@ -143,7 +150,7 @@ async function lastSequence(orderId: string): Promise<number> {
   return row.n;
 }
 
-const sequences = (events: Event[]) => events.map((e) => e.sequence);
+const sequences = (events: { sequence: number }[]) => events.map((e) => e.sequence);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 it('replays from afterSequence and goes live with no gap and no duplicate while events are being written', async () => {
@@ -201,6 +208,69 @@ it('misses nothing when the LISTEN connection is killed mid-stream', async () =>
   // the hub is listening again
   const again = await tdb.db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'orders-subgraph-listen' AND datname = current_database()`);
   expect(again).toHaveLength(1);
+});
+
+describe('fulfillmentUpdates: a location\'s work queue', () => {
+  const locationOf = async (orderId: string) =>
+    (await tdb.db.query<{ id: string; g: string }>('SELECT location_id AS id, id AS g FROM fulfillment_groups WHERE order_id = $1', [orderId]))[0];
+  const counter = async (locationId: string) =>
+    (await tdb.db.query<{ n: number }>('SELECT last_sequence AS n FROM location_event_counters WHERE location_id = $1', [locationId]))[0]?.n ?? 0;
+
+  it('streams new work, acceptance and holds to the store, numbered per location with no gap', async () => {
+    const orderId = await placeOrder();
+    const { id: locationId, g: groupId } = await locationOf(orderId);
+    const storeToken = await running.verifier.sign({ sub: 'store-queue', role: 'STORE', locationIds: [locationId] });
+    const start = await counter(locationId);
+    const { client } = connect({ authorization: `Bearer ${storeToken}` });
+    const queue = followLocation(client, { locationId, afterSequence: start - 1 });
+    await queue.waitFor((e) => e.length >= 1);
+    expect(queue.events[0]).toMatchObject({ sequence: start, orderId, type: 'ORDER_ALLOCATED', location: { id: locationId } });
+    const accepted = await fetch(running.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${storeToken}` },
+      body: JSON.stringify({ query: print(AdvanceFulfillmentDocument), variables: { groupId, to: 'ACCEPTED' } }),
+    }).then((r) => r.json() as Promise<{ data: { advanceFulfillment: { userErrors: unknown[] } } }>);
+    expect(accepted.data.advanceFulfillment.userErrors).toEqual([]);
+    await gql(HoldOrderDocument, { id: orderId, type: 'FRAUD', reason: 'review' }, 'AGENT');
+    await queue.waitFor((e) => e.length >= 3);
+    expect(queue.events.slice(1).map((e) => [e.type, e.fulfillmentGroupId, e.group?.status ?? null])).toEqual([
+      ['GROUP_ACCEPTED', groupId, 'ACCEPTED'],
+      ['ORDER_HOLD_PLACED', null, null],
+    ]);
+    expect(sequences(queue.events)).toEqual(range(start, start + 2));
+    expect(queue.errors).toEqual([]);
+  });
+
+  it('misses nothing and repeats nothing while orders for the location are placed concurrently', async () => {
+    const first = await placeOrder();
+    const { id: locationId } = await locationOf(first);
+    const start = await counter(locationId);
+    const { client } = connect({ authorization: `Bearer ${await token('ADMIN')}` });
+    const queue = followLocation(client, { locationId, afterSequence: start });
+    const placed = await Promise.all(Array.from({ length: 12 }, () => placeOrder()));
+    const end = await counter(locationId);
+    expect(end).toBeGreaterThan(start);
+    await queue.waitFor((e) => e.length >= end - start);
+    expect(sequences(queue.events)).toEqual(range(start + 1, end));
+    const here = await tdb.db.query<{ order_id: string }>('SELECT order_id FROM fulfillment_groups WHERE location_id = $1 AND order_id = ANY($2)', [locationId, placed]);
+    const allocatedHere = new Set(queue.events.filter((e) => e.type === 'ORDER_ALLOCATED').map((e) => e.orderId));
+    expect(here.every((r) => allocatedHere.has(r.order_id))).toBe(true);
+  });
+
+  it("refuses another location to a STORE, and any location to a customer", async () => {
+    const orderId = await placeOrder();
+    const { id: locationId } = await locationOf(orderId);
+    const [other] = await tdb.db.query<{ id: string }>('SELECT id FROM locations WHERE id <> $1 ORDER BY code LIMIT 1', [locationId]);
+    const storeToken = await running.verifier.sign({ sub: 'store-other', role: 'STORE', locationIds: [other.id] });
+    const store = followLocation(connect({ authorization: `Bearer ${storeToken}` }).client, { locationId, afterSequence: 0 });
+    const customer = followLocation(connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-ws')}` }).client, { locationId, afterSequence: 0 });
+    await store.waitFor(() => false);
+    await customer.waitFor(() => false);
+    for (const s of [store, customer]) {
+      expect(s.events).toEqual([]);
+      expect(JSON.stringify(s.errors)).toContain('FORBIDDEN');
+    }
+  });
 });
 
 describe('two server processes on one database', () => {
