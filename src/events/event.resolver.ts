@@ -7,6 +7,9 @@ import { FulfillmentGroup } from '../fulfillment/fulfillment.types';
 import { Location } from '../inventory/inventory.types';
 import { orderUpdates } from './order-updates';
 import { fulfillmentUpdates, type FulfillmentEventRecord } from './fulfillment-updates';
+import { inventoryChanges } from './inventory-changes';
+import { InventoryPosition } from '../inventory/inventory.types';
+import type { PositionRecord } from '../inventory/records';
 import { FulfillmentEvent } from './event.types';
 
 @Resolver()
@@ -34,6 +37,20 @@ export class SubscriptionResolver {
     @Arg('afterSequence', () => Int, { nullable: true }) _afterSequence: number | null,
   ): FulfillmentEventRecord {
     return event;
+  }
+
+  @Subscription(() => InventoryPosition, {
+    description:
+      'Positions as they change, coalesced: at most one event per position every 250 ms, carrying its latest value. Filter by skus, locationIds or both (at most 100 each); after a reconnect of the server\'s listener every covered position is sent again.',
+    subscribe: ({ args, context }) =>
+      inventoryChanges(context as Context, (args as { skus?: string[] | null }).skus, (args as { locationIds?: string[] | null }).locationIds),
+  })
+  inventoryChanged(
+    @Root() position: PositionRecord,
+    @Arg('skus', () => [String], { nullable: true }) _skus: string[] | null,
+    @Arg('locationIds', () => [ID], { nullable: true }) _locationIds: string[] | null,
+  ): PositionRecord {
+    return position;
   }
 }
 

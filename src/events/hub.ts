@@ -11,7 +11,7 @@
  */
 import { Client } from 'pg';
 import type { Logger } from '../log';
-import { ORDER_EVENTS_CHANNEL } from './outbox';
+import { INVENTORY_EVENTS_CHANNEL, ORDER_EVENTS_CHANNEL } from './outbox';
 
 export interface OrderNotice {
   orderId: string;
@@ -21,6 +21,9 @@ export interface OrderNotice {
 }
 
 type Waker = () => void;
+
+/** Positions that changed, as [locationId, sku]; 'all' after a reconnect (anything may have). */
+export type PositionsChanged = [string, string][] | 'all';
 
 export interface EventHubOptions {
   connectionString: string;
@@ -35,6 +38,7 @@ export class EventHub {
   private readonly byOrder = new Map<string, Set<Waker>>();
   private readonly byLocation = new Map<string, Set<Waker>>();
   private readonly everyone = new Set<Waker>();
+  private readonly inventoryWatchers = new Set<(changed: PositionsChanged) => void>();
   private closed = false;
   private connecting: Promise<void> | null = null;
   private attempt = 0;
@@ -65,6 +69,12 @@ export class EventHub {
     return this.watch(this.byLocation, locationId, wake);
   }
 
+  /** Calls `onChange` with every batch of changed positions (and 'all' after a reconnect); returns the unsubscribe. */
+  watchInventory(onChange: (changed: PositionsChanged) => void): () => void {
+    this.inventoryWatchers.add(onChange);
+    return () => this.inventoryWatchers.delete(onChange);
+  }
+
   private watch(index: Map<string, Set<Waker>>, key: string, wake: Waker): () => void {
     let set = index.get(key);
     if (!set) index.set(key, (set = new Set()));
@@ -79,7 +89,7 @@ export class EventHub {
 
   /** Subscribers watching now (all kinds). */
   get watchers(): number {
-    return this.everyone.size;
+    return this.everyone.size + this.inventoryWatchers.size;
   }
 
   async stop(): Promise<void> {
@@ -102,7 +112,18 @@ export class EventHub {
   private async open(): Promise<void> {
     const client = new Client({ connectionString: this.opts.connectionString, application_name: 'orders-subgraph-listen' });
     client.on('notification', (msg) => {
-      if (msg.channel !== ORDER_EVENTS_CHANNEL || !msg.payload) return;
+      if (!msg.payload) return;
+      if (msg.channel === INVENTORY_EVENTS_CHANNEL) {
+        let changed: [string, string][];
+        try {
+          changed = JSON.parse(msg.payload) as [string, string][];
+        } catch {
+          return;
+        }
+        for (const watcher of this.inventoryWatchers) watcher(changed);
+        return;
+      }
+      if (msg.channel !== ORDER_EVENTS_CHANNEL) return;
       let notice: OrderNotice;
       try {
         notice = JSON.parse(msg.payload) as OrderNotice;
@@ -115,7 +136,7 @@ export class EventHub {
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, null));
     await client.connect();
-    await client.query(`LISTEN ${ORDER_EVENTS_CHANNEL}`);
+    await client.query(`LISTEN ${ORDER_EVENTS_CHANNEL}; LISTEN ${INVENTORY_EVENTS_CHANNEL}`);
     const [row] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
     if (this.closed) {
       await client.end().catch(() => undefined);
@@ -129,6 +150,7 @@ export class EventHub {
     if (this.connections > 1) {
       this.opts.log.info('event listener reconnected; subscribers catch up from the outbox', { pid: row.pid });
       for (const wake of [...this.everyone]) wake();
+      for (const watcher of [...this.inventoryWatchers]) watcher('all');
     }
   }
 

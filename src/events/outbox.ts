@@ -7,6 +7,8 @@ import type { Queryable } from '../db/database';
 import type { OrderStatusValue } from '../orders/status';
 
 export const ORDER_EVENTS_CHANNEL = 'order_events';
+/** Positions whose on hand, reserved or safety stock changed: JSON [[locationId, sku], ...]. */
+export const INVENTORY_EVENTS_CHANNEL = 'inventory_events';
 
 export interface NewOrderEvent {
   type: string;

@@ -8,7 +8,7 @@ import { fail, ok, userError, UserErrorCode, type Result, type UserError } from 
 import { checkGeo, checkInt, checkSku, checkText, isUuid } from '../common/validate';
 import { haversineKm, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
-import { byPosition, recordMovements } from './ledger';
+import { byPosition, notifyPositions, recordMovements } from './ledger';
 import {
   LOCATION_COLUMNS,
   POSITION_COLUMNS,
@@ -243,6 +243,8 @@ export class InventoryService {
         moves.map((m) => ({ locationId: m.e.locationId, sku: m.e.sku, kind: 'SYNC', onHandDelta: m.delta, reservedDelta: 0 })),
         { actor, reason: 'inventory sync' },
       );
+      // a safety stock change moves no units, so no movement tells subscribers of it
+      await notifyPositions(tx, sorted.filter((e) => e.safetyStock != null).map((e) => ({ locationId: e.locationId, sku: e.sku })));
       const out = new Map(rows.map((r) => [`${r.location_id}|${r.sku}`, toPosition(r)]));
       return done(
         ok(entries.map((e) => out.get(`${e.locationId.toLowerCase()}|${e.sku}`)!)),

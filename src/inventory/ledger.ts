@@ -3,6 +3,7 @@
  * reserved count appends an inventory_movements row in the same transaction, and every
  * multi-position change locks its positions in one fixed order first.
  */
+import { INVENTORY_EVENTS_CHANNEL } from '../events/outbox';
 import type { Queryable, Tx } from '../db/database';
 
 /** Position order for locks: location id, then SKU by code point (COLLATE "C" in SQL). */
@@ -40,10 +41,14 @@ export interface Movement {
 /** Appends ledger rows in one statement; call it in the transaction that changed the positions. */
 export async function recordMovements(tx: Queryable, moves: Movement[], meta: { actor: string; reason?: string | null }): Promise<void> {
   if (moves.length === 0) return;
+  // The movements, and a notification of the positions they changed (leaves on commit).
   await tx.query(
-    `INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, cart_reservation_id, reason, actor)
-     SELECT l, s, k, oh, rs, o, g, c, $8, $9
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[], $10::uuid[]) AS v(l, s, k, oh, rs, o, g, c)`,
+    `WITH ins AS (
+       INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, cart_reservation_id, reason, actor)
+       SELECT l, s, k, oh, rs, o, g, c, $8, $9
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[], $10::uuid[]) AS v(l, s, k, oh, rs, o, g, c)
+       RETURNING location_id, sku)
+     ${NOTIFY_POSITIONS_FROM('ins', '$11')}`,
     [
       moves.map((m) => m.locationId),
       moves.map((m) => m.sku),
@@ -55,9 +60,32 @@ export async function recordMovements(tx: Queryable, moves: Movement[], meta: { 
       meta.reason ?? null,
       meta.actor,
       moves.map((m) => m.cartReservationId ?? null),
+      INVENTORY_EVENTS_CHANNEL,
     ],
-    'record_movements_v2',
+    'record_movements_v3',
   );
+}
+
+/** Notifies (on commit) that these positions changed in a way movements do not show (safety stock). */
+export async function notifyPositions(tx: Queryable, positions: { locationId: string; sku: string }[]): Promise<void> {
+  if (positions.length === 0) return;
+  await tx.query(
+    `WITH changed AS (SELECT l AS location_id, s AS sku FROM unnest($1::uuid[], $2::text[]) AS v(l, s))
+     ${NOTIFY_POSITIONS_FROM('changed', '$3')}`,
+    [positions.map((p) => p.locationId), positions.map((p) => p.sku), INVENTORY_EVENTS_CHANNEL],
+    'notify_positions',
+  );
+}
+
+/**
+ * The tail of a statement that notifies the distinct (location_id, sku) rows of `source`: 50
+ * positions a notification, under PostgreSQL's 8,000-byte payload limit with the longest SKUs.
+ */
+function NOTIFY_POSITIONS_FROM(source: string, channelParam: string): string {
+  return `SELECT pg_notify(${channelParam}, chunk)
+       FROM (SELECT json_agg(json_build_array(location_id, sku))::text AS chunk
+               FROM (SELECT location_id, sku, (row_number() OVER ()) / 50 AS part FROM (SELECT DISTINCT location_id, sku FROM ${source}) d) t
+              GROUP BY part) c`;
 }
 
 

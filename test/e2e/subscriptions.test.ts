@@ -15,7 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/app';
 import { orderInput } from '../helpers/fixtures';
 import {
-  AdvanceFulfillmentDocument, FulfillmentUpdatesDocument, HoldOrderDocument, OrderUpdatedDocument, PlaceOrderDocument, ReleaseOrderHoldDocument,
+  AdjustInventoryDocument, AdvanceFulfillmentDocument, FulfillmentUpdatesDocument, InventoryChangedDocument, type InventoryChangedSubscription, HoldOrderDocument, OrderUpdatedDocument, PlaceOrderDocument, ReleaseOrderHoldDocument,
   type FulfillmentUpdatesSubscription, type OrderUpdatedSubscription,
 } from '../generated/graphql';
 
@@ -81,7 +81,7 @@ type Event = OrderUpdatedSubscription['orderUpdated'];
 type LocationEvent = FulfillmentUpdatesSubscription['fulfillmentUpdates'];
 
 /** Subscribes and collects items (and errors) until the test's client is disposed. */
-function collect<T extends { sequence: number }>(client: Client, query: string, variables: Record<string, unknown>, pick: (data: any) => T) {
+function collect<T>(client: Client, query: string, variables: Record<string, unknown>, pick: (data: any) => T) {
   const events: T[] = [];
   const errors: unknown[] = [];
   let ended = false;
@@ -134,6 +134,9 @@ function collect<T extends { sequence: number }>(client: Client, query: string, 
 
 const follow = (client: Client, variables: { orderId: string; afterSequence?: number | null }) =>
   collect<Event>(client, print(OrderUpdatedDocument), variables, (d: OrderUpdatedSubscription) => d.orderUpdated);
+type PositionEvent = InventoryChangedSubscription['inventoryChanged'];
+const followInventory = (client: Client, variables: { skus?: string[]; locationIds?: string[] }) =>
+  collect<PositionEvent & { at: number }>(client, print(InventoryChangedDocument), variables, (d: InventoryChangedSubscription) => ({ ...d.inventoryChanged, at: Date.now() }));
 const followLocation = (client: Client, variables: { locationId: string; afterSequence?: number | null }) =>
   collect<LocationEvent>(client, print(FulfillmentUpdatesDocument), variables, (d: FulfillmentUpdatesSubscription) => d.fulfillmentUpdates);
 
@@ -270,6 +273,64 @@ describe('fulfillmentUpdates: a location\'s work queue', () => {
       expect(s.events).toEqual([]);
       expect(JSON.stringify(s.errors)).toContain('FORBIDDEN');
     }
+  });
+});
+
+describe('inventoryChanged', () => {
+  const position = async (offset: number) =>
+    (await tdb.db.query<{ location_id: string; sku: string; on_hand: number }>(
+      'SELECT location_id, sku, on_hand FROM inventory_positions ORDER BY location_id, sku OFFSET $1 LIMIT 1', [offset]))[0];
+  const adjust = (locationId: string, sku: string, delta: number) => gql(AdjustInventoryDocument, { locationId, sku, delta, reason: 'count' }, 'ADMIN');
+
+  it('coalesces a burst to at most one event per position every 250 ms, ending on the latest value', async () => {
+    const p = await position(3);
+    const { client } = connect({ authorization: `Bearer ${await token('CUSTOMER', 'shopper')}` });
+    const sub = followInventory(client, { skus: [p.sku], locationIds: [p.location_id] });
+    await new Promise((r) => setTimeout(r, 200)); // subscribed
+    const t0 = Date.now();
+    for (let i = 0; i < 25; i++) await adjust(p.location_id, p.sku, 1);
+    const burstMs = Date.now() - t0;
+    await sub.waitFor((e) => e.length > 0 && e[e.length - 1].onHand === p.on_hand + 25);
+    await new Promise((r) => setTimeout(r, 400)); // nothing more comes
+    expect(sub.errors).toEqual([]);
+    expect(sub.events.every((e) => e.sku === p.sku && e.locationId === p.location_id)).toBe(true);
+    expect(sub.events[sub.events.length - 1].onHand).toBe(p.on_hand + 25);
+    expect(sub.events.length).toBeLessThanOrEqual(Math.ceil(burstMs / 250) + 2);
+    expect(sub.events.length).toBeLessThan(25);
+    for (let i = 1; i < sub.events.length; i++) expect(sub.events[i].at - sub.events[i - 1].at).toBeGreaterThanOrEqual(150); // 250 ms apart when sent, less transport jitter
+  });
+
+  it('sends only the positions it covers', async () => {
+    const a = await position(5);
+    const b = await position(6);
+    const storeToken = await running.verifier.sign({ sub: 'store-x', role: 'STORE', locationIds: [a.location_id] });
+    const { client } = connect({ authorization: `Bearer ${storeToken}` });
+    const sub = followInventory(client, { skus: [a.sku], locationIds: [a.location_id] });
+    await new Promise((r) => setTimeout(r, 200));
+    if (b.sku !== a.sku || b.location_id !== a.location_id) await adjust(b.location_id, b.sku, 2);
+    await adjust(a.location_id, a.sku, 1);
+    await sub.waitFor((e) => e.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.errors).toEqual([]);
+    expect(sub.events.map((e) => [e.locationId, e.sku, e.onHand])).toEqual([[a.location_id, a.sku, a.on_hand + 1]]);
+  });
+
+  it('sends the latest values again after the listener reconnects, with what changed while it was down', async () => {
+    const p = await position(8);
+    const { client } = connect({ authorization: `Bearer ${await token('AGENT')}` });
+    const sub = followInventory(client, { skus: [p.sku] });
+    await new Promise((r) => setTimeout(r, 200));
+    await tdb.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'orders-subgraph-listen' AND datname = current_database()`);
+    await adjust(p.location_id, p.sku, 3); // possibly while no one listens
+    await sub.waitFor((e) => e.some((x) => x.locationId === p.location_id && x.onHand === p.on_hand + 3));
+    expect(sub.errors).toEqual([]);
+  });
+
+  it('refuses a subscription without a filter', async () => {
+    const { client } = connect({ authorization: `Bearer ${await token('AGENT')}` });
+    const sub = followInventory(client, {});
+    await sub.waitFor(() => false);
+    expect(JSON.stringify(sub.errors)).toContain('BAD_USER_INPUT');
   });
 });
 
