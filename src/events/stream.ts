@@ -51,3 +51,16 @@ export async function* follow<T extends { sequence: number }>(ctx: Context, sour
     unwatch();
   }
 }
+
+/**
+ * Runs `read` once for all who ask for the same key while it is in flight: the subscribers
+ * of one order, woken by the same notification, read the same events with one query.
+ */
+export function shared<T>(inFlight: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let p = inFlight.get(key);
+  if (!p) {
+    p = read().finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return p;
+}
