@@ -44,19 +44,19 @@ export interface PositionsKey {
   skus: string[] | null;
 }
 
-export function createLoaders(db: Queryable) {
+function loaderFactories(db: Queryable) {
   const q = <R>(sql: string, params: unknown[], name: string) => db.query<R>(sql, params, name);
   return {
-    order: new DataLoader<string, OrderRecord | null>(async (ids) =>
+    order: () => new DataLoader<string, OrderRecord | null>(async (ids) =>
       byKey(ids, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1)`, [uuids(ids)], 'load_orders')).map(toOrder), (o) => o.id),
     ),
-    orderByNumber: new DataLoader<string, OrderRecord | null>(async (numbers) =>
+    orderByNumber: () => new DataLoader<string, OrderRecord | null>(async (numbers) =>
       byKey(numbers, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE number = ANY($1)`, [numbers], 'load_orders_by_number')).map(toOrder), (o) => o.number),
     ),
-    linesByOrder: new DataLoader<string, OrderLineRecord[]>(async (ids) =>
+    linesByOrder: () => new DataLoader<string, OrderLineRecord[]>(async (ids) =>
       groupedBy(ids, (await q<LineRow>(`SELECT ${LINE_COLUMNS} FROM ${LINE_FROM} WHERE l.order_id = ANY($1) ORDER BY l.order_id, l.line_no`, [uuids(ids)], 'load_lines')).map(toLine), (l) => l.orderId),
     ),
-    holdsByOrder: new DataLoader<string, HoldRecord[]>(async (ids) =>
+    holdsByOrder: () => new DataLoader<string, HoldRecord[]>(async (ids) =>
       groupedBy(
         ids,
         await q<HoldRecord>(
@@ -69,7 +69,7 @@ export function createLoaders(db: Queryable) {
         (h) => h.orderId,
       ),
     ),
-    events: new DataLoader<EventsKey, OrderEventRecord[], string>(
+    events: () => new DataLoader<EventsKey, OrderEventRecord[], string>(
       async (keys) => {
         const rows = await q<EventRow & { k: number }>(
           `SELECT k.ord::int AS k, ${EVENT_COLUMNS}
@@ -87,23 +87,23 @@ export function createLoaders(db: Queryable) {
       },
       { cacheKeyFn: (k) => `${k.orderId}|${k.after}|${k.first}` },
     ),
-    activePlanByOrder: new DataLoader<string, PlanRecord | null>(async (ids) =>
+    activePlanByOrder: () => new DataLoader<string, PlanRecord | null>(async (ids) =>
       byKey(ids, (await q<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM ${PLAN_FROM} WHERE p.order_id = ANY($1) AND p.active`, [uuids(ids)], 'load_active_plans')).map(toPlan), (p) => p.orderId),
     ),
-    plan: new DataLoader<string, PlanRecord | null>(async (ids) =>
+    plan: () => new DataLoader<string, PlanRecord | null>(async (ids) =>
       byKey(ids, (await q<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM ${PLAN_FROM} WHERE p.id = ANY($1)`, [uuids(ids)], 'load_plans')).map(toPlan), (p) => p.id),
     ),
-    groupsByPlan: new DataLoader<string, GroupRecord[]>(async (ids) =>
+    groupsByPlan: () => new DataLoader<string, GroupRecord[]>(async (ids) =>
       groupedBy(ids, (await q<GroupRow & { member_of: string }>(`SELECT pg.plan_id AS member_of, ${GROUP_COLUMNS} FROM plan_groups pg JOIN ${GROUP_FROM} ON g.id = pg.group_id
          WHERE pg.plan_id = ANY($1) ORDER BY pg.plan_id, g.created_at, g.distance_km, g.id`, [uuids(ids)], 'load_plan_groups')).map((r) => ({ ...toGroup(r), memberOf: r.member_of })), (g) => g.memberOf),
     ),
-    groupsByOrder: new DataLoader<string, GroupRecord[]>(async (ids) =>
+    groupsByOrder: () => new DataLoader<string, GroupRecord[]>(async (ids) =>
       groupedBy(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.order_id = ANY($1) ORDER BY g.order_id, g.created_at, g.distance_km, g.id`, [uuids(ids)], 'load_order_groups')).map(toGroup), (g) => g.orderId),
     ),
-    group: new DataLoader<string, GroupRecord | null>(async (ids) =>
+    group: () => new DataLoader<string, GroupRecord | null>(async (ids) =>
       byKey(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.id = ANY($1)`, [uuids(ids)], 'load_groups')).map(toGroup), (g) => g.id),
     ),
-    groupLines: new DataLoader<string, PlanLineRecord[]>(async (ids) => {
+    groupLines: () => new DataLoader<string, PlanLineRecord[]>(async (ids) => {
       const rows = await q<PlanLineRecord & { groupId: string }>(
         `SELECT gl.group_id AS "groupId", gl.order_line_id AS "orderLineId", gl.sku, gl.quantity
            FROM fulfillment_group_lines gl JOIN order_lines ol ON ol.id = gl.order_line_id
@@ -113,7 +113,7 @@ export function createLoaders(db: Queryable) {
       );
       return groupedBy(ids, rows, (r) => r.groupId).map((rs) => rs.map(({ orderLineId, sku, quantity }) => ({ orderLineId, sku, quantity })));
     }),
-    unallocatedByPlan: new DataLoader<string, PlanLineRecord[]>(async (ids) => {
+    unallocatedByPlan: () => new DataLoader<string, PlanLineRecord[]>(async (ids) => {
       const rows = await q<PlanLineRecord & { planId: string }>(
         `SELECT u.plan_id AS "planId", u.order_line_id AS "orderLineId", u.sku, u.quantity
            FROM plan_unallocated u JOIN order_lines ol ON ol.id = u.order_line_id
@@ -123,10 +123,10 @@ export function createLoaders(db: Queryable) {
       );
       return groupedBy(ids, rows, (r) => r.planId).map((rs) => rs.map(({ orderLineId, sku, quantity }) => ({ orderLineId, sku, quantity })));
     }),
-    location: new DataLoader<string, LocationRecord | null>(async (ids) =>
+    location: () => new DataLoader<string, LocationRecord | null>(async (ids) =>
       byKey(ids, (await q<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations WHERE id = ANY($1::uuid[])`, [uuids(ids)], 'load_locations')).map(toLocation), (l) => l.id),
     ),
-    position: new DataLoader<string, PositionRecord | null>(async (keys) => {
+    position: () => new DataLoader<string, PositionRecord | null>(async (keys) => {
       const pairs = keys.map((k) => k.split('|'));
       const rows = await q<PositionRow>(
         `SELECT ${POSITION_COLUMNS} FROM inventory_positions p
@@ -136,7 +136,7 @@ export function createLoaders(db: Queryable) {
       );
       return byKey(keys, rows.map(toPosition), (p) => `${p.locationId}|${p.sku}`);
     }),
-    positionsByLocation: new DataLoader<PositionsKey, PositionRecord[], string>(
+    positionsByLocation: () => new DataLoader<PositionsKey, PositionRecord[], string>(
       async (keys) => {
         // One statement per distinct SKU list; a query selects the same list for every location.
         const bySkus = new Map<string, PositionsKey[]>();
@@ -160,7 +160,7 @@ export function createLoaders(db: Queryable) {
       { cacheKeyFn: (k) => `${k.locationId}|${k.skus === null ? '*' : JSON.stringify(k.skus)}` },
     ),
     /** Per order: units shipped and delivered per line, and whether any group was shipped or accepted. */
-    progressByOrder: new DataLoader<string, OrderProgress>(async (ids) => {
+    progressByOrder: () => new DataLoader<string, OrderProgress>(async (ids) => {
       const rows = await q<{ order_id: string; order_line_id: string; shipped: number; delivered: number; accepted: boolean }>(
         `SELECT g.order_id, gl.order_line_id,
                 COALESCE(sum(gl.quantity) FILTER (WHERE g.status IN ('SHIPPED','READY_FOR_PICKUP','DELIVERED','PICKED_UP')), 0)::int AS shipped,
@@ -177,10 +177,40 @@ export function createLoaders(db: Queryable) {
         anyAccepted: rs.some((r) => r.accepted),
       }));
     }),
-    rule: new DataLoader<string, RuleRecord | null>(async (ids) =>
+    rule: () => new DataLoader<string, RuleRecord | null>(async (ids) =>
       byKey(ids, (await q<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE id = ANY($1)`, [uuids(ids)], 'load_rules')).map(toRule), (r) => r.id),
     ),
   };
+}
+
+type Factories = ReturnType<typeof loaderFactories>;
+export type Loaders = { [K in keyof Factories]: ReturnType<Factories[K]> };
+
+/**
+ * The DataLoaders of one operation (or of one subscription event), each made on first use:
+ * most operations touch a few of them, and a subscription makes a fresh set per event, so a
+ * set costs one small object until a loader is asked for.
+ */
+class LazyLoaders {
+  private factories?: Factories;
+  private readonly made: Partial<Record<keyof Factories, unknown>> = {};
+  constructor(private readonly db: Queryable) {}
+
+  static define(): void {
+    // The factories only close over the database; listing their names runs none of them.
+    for (const key of Object.keys(loaderFactories(null as unknown as Queryable)) as (keyof Factories)[]) {
+      Object.defineProperty(LazyLoaders.prototype, key, {
+        get(this: LazyLoaders) {
+          return (this.made[key] ??= (this.factories ??= loaderFactories(this.db))[key]());
+        },
+      });
+    }
+  }
+}
+LazyLoaders.define();
+
+export function createLoaders(db: Queryable): Loaders {
+  return new LazyLoaders(db) as unknown as Loaders;
 }
 
 export interface OrderProgress {
@@ -189,4 +219,3 @@ export interface OrderProgress {
   anyAccepted: boolean;
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;

@@ -183,7 +183,8 @@ interface SocketState {
 
 /**
  * graphql-ws on the HTTP server's /graphql. The token comes in connectionParams
- * (`authorization: "Bearer <jwt>"`) and is verified once, at connect: none or a bad one
+ * (`authorization: "Bearer <jwt>"`), or in the upgrade request's Authorization header (a
+ * router propagating headers), and is verified once, at connect: none or a bad one
  * closes with 4401, a connection that does not come through the router (ROUTER_SECRET set)
  * with 4403, and the socket closes with 4401 when the token expires. Each subscription gets
  * its own context (and each event fresh loaders, see events/order-updates.ts).
@@ -203,7 +204,9 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
           return false;
         }
         try {
-          const verified = await deps.verifier.inspectHeader(ctx.connectionParams?.authorization);
+          // connectionParams first; else the upgrade request's header, which is where a router
+          // that propagates headers puts the client's token
+          const verified = await deps.verifier.inspectHeader(ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization);
           if (!verified) {
             ctx.extra.socket.close(4401, 'Unauthorized: connectionParams.authorization must be "Bearer <token>"');
             return false;
