@@ -23,6 +23,8 @@ export interface Running {
   url: string;
   databaseUrl: string;
   verifier: TokenVerifier;
+  /** The outbox listener (tests look at its watchers). */
+  hub: EventHub;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       url,
       databaseUrl,
       verifier,
+      hub,
       async stop() {
         await services.sweeper.stop();
         await app.stop();

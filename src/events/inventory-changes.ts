@@ -11,6 +11,7 @@ import { checkSku, isUuid } from '../common/validate';
 import { requirePrincipal } from '../auth/principal';
 import { POSITION_COLUMNS, toPosition, type PositionRecord, type PositionRow } from '../inventory/records';
 import type { PositionsChanged } from './hub';
+import { closable, Signal } from './stream';
 
 /** At most one event per position in this many milliseconds. */
 export const COALESCE_MS = 250;
@@ -32,7 +33,8 @@ export async function inventoryChanges(
   if ((skus?.length ?? 0) > MAX_FILTER || (locationIds?.length ?? 0) > MAX_FILTER) throw badInput(`at most ${MAX_FILTER} skus and ${MAX_FILTER} locationIds`, 'skus');
   for (const sku of skus ?? []) if (checkSku(sku, ['skus']).length) throw badInput(`not a SKU: ${JSON.stringify(sku)}`, 'skus');
   for (const id of locationIds ?? []) if (!isUuid(id)) throw badInput('locationIds must be location ids', 'locationIds');
-  return coalesced(ctx, skuSet, locSet, (cb) => hub.watchInventory(cb));
+  const signal = new Signal();
+  return closable(coalesced(ctx, skuSet, locSet, (cb) => hub.watchInventory(cb), signal), signal);
 }
 
 async function* coalesced(
@@ -40,6 +42,7 @@ async function* coalesced(
   skus: Set<string> | null,
   locations: Set<string> | null,
   watch: (cb: (changed: PositionsChanged) => void) => () => void,
+  signal: Signal,
 ): AsyncGenerator<PositionRecord> {
   const pending = new Set<string>(); // "locationId|sku"
   const lastSent = new Map<string, number>();
@@ -47,17 +50,12 @@ async function* coalesced(
   let resendAll = false;
   let timer: NodeJS.Timeout | null = null;
   let flushing = false;
-  let wake: (() => void) | null = null;
   let failure: unknown = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const notify = () => signal.poke();
   const covers = (l: string, s: string) => (!skus || skus.has(s)) && (!locations || locations.has(l));
 
   const schedule = () => {
-    if (timer || flushing || (pending.size === 0 && !resendAll)) return;
+    if (signal.closed || timer || flushing || (pending.size === 0 && !resendAll)) return;
     const now = Date.now();
     let at = Infinity;
     for (const key of pending) at = Math.min(at, (lastSent.get(key) ?? 0) + COALESCE_MS);
@@ -118,7 +116,8 @@ async function* coalesced(
         yield next;
         continue;
       }
-      await new Promise<void>((resolve) => (wake = resolve));
+      await signal.wait();
+      if (signal.closed) return;
     }
   } finally {
     unwatch();

@@ -23,22 +23,74 @@ export interface StreamSource<T extends { sequence: number }> {
 /** Items read per query; a longer backlog is read in pages. */
 const PAGE = 500;
 
-export async function* follow<T extends { sequence: number }>(ctx: Context, source: StreamSource<T>, after: number): AsyncGenerator<T> {
+/**
+ * A wake-up signal that remembers a wake-up given while no one waited, and can be closed:
+ * closing ends the current wait at once.
+ */
+export class Signal {
+  private resolve: (() => void) | null = null;
+  private pending = false;
+  closed = false;
+
+  poke(): void {
+    this.pending = true;
+    this.release();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.release();
+  }
+
+  /** Resolves at the next poke (at once if one came since the last wait) or at close. */
+  async wait(): Promise<void> {
+    if (!this.pending && !this.closed) await new Promise<void>((r) => (this.resolve = r));
+    this.pending = false;
+  }
+
+  private release(): void {
+    const r = this.resolve;
+    this.resolve = null;
+    r?.();
+  }
+}
+
+/**
+ * The generator, with a return() that first closes its signal. A generator paused at an
+ * `await` handles return() only when that await settles; without this, a subscription
+ * closed on a quiet stream would keep its watch (and its context) until the next event.
+ */
+export function closable<T>(gen: AsyncGenerator<T>, signal: Signal): AsyncGenerator<T> {
+  const it: AsyncGenerator<T> = {
+    next: (...args) => gen.next(...args),
+    return: (value) => {
+      signal.close();
+      return gen.return(value);
+    },
+    throw: (err) => {
+      signal.close();
+      return gen.throw(err);
+    },
+    [Symbol.asyncIterator]: () => it,
+  } as AsyncGenerator<T>;
+  return it;
+}
+
+export function follow<T extends { sequence: number }>(ctx: Context, source: StreamSource<T>, after: number): AsyncGenerator<T> {
+  const signal = new Signal();
+  return closable(loop(ctx, source, after, signal), signal);
+}
+
+async function* loop<T extends { sequence: number }>(ctx: Context, source: StreamSource<T>, after: number, signal: Signal): AsyncGenerator<T> {
   let last = after;
-  let dirty = true;
-  let wake: (() => void) | null = null;
-  const unwatch = source.watch(() => {
-    dirty = true;
-    const w = wake;
-    wake = null;
-    w?.();
-  });
+  signal.poke(); // read once at the start: the replay
+  const unwatch = source.watch(() => signal.poke());
   try {
     for (;;) {
-      if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
-      dirty = false;
+      await signal.wait();
+      if (signal.closed) return;
       const items = await source.read(last, PAGE);
-      if (items.length === PAGE) dirty = true;
+      if (items.length === PAGE) signal.poke();
       for (const item of items) {
         // fresh loaders for this item's fields and its check: nothing stale from earlier ones
         ctx.loaders = createLoaders(ctx.db);

@@ -213,6 +213,18 @@ it('misses nothing when the LISTEN connection is killed mid-stream', async () =>
   expect(again).toHaveLength(1);
 });
 
+it('lets go of a closed subscription at once, even on a stream where nothing happens', async () => {
+  const orderId = await placeOrder();
+  await waitUntil(() => running.hub.watchers === 0); // earlier tests' sockets are gone
+  const { client } = connect({ authorization: `Bearer ${await token('AGENT')}` });
+  const events = follow(client, { orderId, afterSequence: 0 });
+  followInventory(client, { skus: ['TEE-0001-S'] });
+  await events.waitFor((e) => e.length >= 1);
+  await waitUntil(() => running.hub.watchers === 2);
+  await client.dispose();
+  await waitUntil(() => running.hub.watchers === 0);
+});
+
 describe('fulfillmentUpdates: a location\'s work queue', () => {
   const locationOf = async (orderId: string) =>
     (await tdb.db.query<{ id: string; g: string }>('SELECT location_id AS id, id AS g FROM fulfillment_groups WHERE order_id = $1', [orderId]))[0];
