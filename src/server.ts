@@ -9,7 +9,10 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { Kind, type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError, Kind, NoSchemaIntrospectionCustomRule, getOperationAST, parse, specifiedRules, validate,
+  type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema,
+} from 'graphql';
 import type { Config } from './config';
 import type { Database } from './db/database';
 import type { TokenVerifier } from './auth/tokens';
@@ -190,7 +193,10 @@ interface SocketState {
  * its own context (and each event fresh loaders, see events/order-updates.ts).
  */
 function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (given: string | undefined) => boolean) {
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // messages over 1 MB are refused, as HTTP bodies are
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
+  const formatError = makeFormatError(deps.config.nodeEnv, deps.log);
+  const production = deps.config.nodeEnv === 'production';
   const states = new WeakMap<object, SocketState>();
   return useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
@@ -211,6 +217,8 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
             ctx.extra.socket.close(4401, 'Unauthorized: connectionParams.authorization must be "Bearer <token>"');
             return false;
           }
+          // the socket may have closed while the token was checked: then keep nothing
+          if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
           state.principal = verified.principal;
           const ms = verified.expiresAt.getTime() - Date.now();
           state.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
@@ -225,7 +233,33 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
         const state = states.get(ctx.extra.socket);
         if (state?.expiry) clearTimeout(state.expiry);
       },
-      context: (ctx) => contextFor({ ...deps, hub: deps.hub ?? null }, states.get(ctx.extra.socket)?.principal ?? null),
+      // Only subscriptions come over the socket (queries and mutations go over HTTP, through
+      // Apollo's plugins); in production no introspection, as over HTTP.
+      onSubscribe: (ctx, _id, payload) => {
+        const fail = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return fail((err as Error).message, 'GRAPHQL_PARSE_FAILED');
+        }
+        const errors = validate(deps.schema, document, production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules);
+        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return fail('No operation to run (give operationName when the document has several)', 'BAD_REQUEST');
+        if (operation.operation !== 'subscription') return fail('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', 'BAD_REQUEST');
+        return {
+          schema: deps.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: contextFor({ ...deps, hub: deps.hub ?? null }, states.get(ctx.extra.socket)?.principal ?? null),
+        };
+      },
+      // errors masked as over HTTP: no internals in production
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        'errors' in result && result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)) as never,
     },
     wss,
   );

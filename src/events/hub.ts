@@ -31,6 +31,8 @@ export interface EventHubOptions {
   /** First reconnect delay in ms (doubles up to maxBackoffMs). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** How often the listening connection is checked with a query (default 15 s). */
+  heartbeatMs?: number;
 }
 
 export class EventHub {
@@ -47,6 +49,12 @@ export class EventHub {
   listenerPid: number | null = null;
   /** Times the connection was (re-)established. */
   connections = 0;
+  /**
+   * Counts the order notifications handled and the reconnects. A read started at a tick sees
+   * every event whose notification came before it, so only reads started at the same tick may
+   * be shared (order-updates.ts).
+   */
+  tick = 0;
 
   constructor(private readonly opts: EventHubOptions) {}
 
@@ -110,7 +118,16 @@ export class EventHub {
   }
 
   private async open(): Promise<void> {
-    const client = new Client({ connectionString: this.opts.connectionString, application_name: 'orders-subgraph-listen' });
+    // TCP keep-alive and timeouts: a connection that dies without a word must not leave the
+    // process listening to nothing (the heartbeat below catches what keep-alive does not).
+    const client = new Client({
+      connectionString: this.opts.connectionString,
+      application_name: 'orders-subgraph-listen',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: 10_000,
+    });
     client.on('notification', (msg) => {
       if (!msg.payload) return;
       if (msg.channel === INVENTORY_EVENTS_CHANNEL) {
@@ -124,6 +141,7 @@ export class EventHub {
         return;
       }
       if (msg.channel !== ORDER_EVENTS_CHANNEL) return;
+      this.tick++;
       let notice: OrderNotice;
       try {
         notice = JSON.parse(msg.payload) as OrderNotice;
@@ -135,23 +153,46 @@ export class EventHub {
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, null));
-    await client.connect();
-    await client.query(`LISTEN ${ORDER_EVENTS_CHANNEL}; LISTEN ${INVENTORY_EVENTS_CHANNEL}`);
-    const [row] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    let row: { pid: number };
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ORDER_EVENTS_CHANNEL}; LISTEN ${INVENTORY_EVENTS_CHANNEL}`);
+      [row] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     if (this.closed) {
       await client.end().catch(() => undefined);
       return;
     }
     this.client = client;
     this.listenerPid = row.pid;
+    this.heartbeat(client);
     this.connections++;
     this.attempt = 0;
     // Whatever was committed while no one listened: every subscriber reads its table again.
     if (this.connections > 1) {
+      this.tick++;
       this.opts.log.info('event listener reconnected; subscribers catch up from the outbox', { pid: row.pid });
       for (const wake of [...this.everyone]) wake();
       for (const watcher of [...this.inventoryWatchers]) watcher('all');
     }
+  }
+
+  /** Every HEARTBEAT_MS a trivial query, which must answer within its timeout, or the connection is given up. */
+  private heartbeat(client: Client): void {
+    const timer = setInterval(() => {
+      if (this.client !== client) {
+        clearInterval(timer);
+        return;
+      }
+      client.query('SELECT 1').catch((err: Error) => {
+        clearInterval(timer);
+        this.lost(client, err);
+      });
+    }, this.opts.heartbeatMs ?? 15_000);
+    timer.unref();
   }
 
   private lost(client: Client, err: Error | null): void {

@@ -15,9 +15,10 @@ import { closable, Signal } from './stream';
 
 /** At most one event per position in this many milliseconds. */
 export const COALESCE_MS = 250;
-/** Filter sizes, and how many positions a reconnect may send again. */
+/** Filter sizes. */
 const MAX_FILTER = 100;
-const MAX_RESEND = 10_000;
+/** Positions read per page when everything covered is sent again. */
+const RESEND_PAGE = 5_000;
 
 export async function inventoryChanges(
   ctx: Context,
@@ -46,7 +47,8 @@ async function* coalesced(
 ): AsyncGenerator<PositionRecord> {
   const pending = new Set<string>(); // "locationId|sku"
   const lastSent = new Map<string, number>();
-  const ready: PositionRecord[] = [];
+  // sent in order of first change; a newer value of a position still waiting replaces it
+  const ready = new Map<string, PositionRecord>();
   let resendAll = false;
   let timer: NodeJS.Timeout | null = null;
   let flushing = false;
@@ -68,13 +70,23 @@ async function* coalesced(
     try {
       if (resendAll) {
         resendAll = false;
-        const rows = await ctx.db.query<{ location_id: string; sku: string }>(
-          `SELECT location_id, sku FROM inventory_positions
-            WHERE ($1::text[] IS NULL OR sku = ANY($1)) AND ($2::uuid[] IS NULL OR location_id = ANY($2)) LIMIT ${MAX_RESEND}`,
-          [skus ? [...skus] : null, locations ? [...locations] : null],
-          'inventory_resend',
-        );
-        for (const r of rows) pending.add(`${r.location_id}|${r.sku}`);
+        // every covered position, in pages (keyset on location and SKU)
+        let afterLoc = '00000000-0000-0000-0000-000000000000';
+        let afterSku = '';
+        for (;;) {
+          const rows = await ctx.db.query<{ location_id: string; sku: string }>(
+            `SELECT location_id, sku FROM inventory_positions
+              WHERE ($1::text[] IS NULL OR sku = ANY($1)) AND ($2::uuid[] IS NULL OR location_id = ANY($2))
+                AND (location_id, sku COLLATE "C") > ($3::uuid, $4::text COLLATE "C")
+              ORDER BY location_id, sku COLLATE "C" LIMIT ${RESEND_PAGE}`,
+            [skus ? [...skus] : null, locations ? [...locations] : null, afterLoc, afterSku],
+            'inventory_resend_v2',
+          );
+          for (const r of rows) pending.add(`${r.location_id}|${r.sku}`);
+          if (rows.length < RESEND_PAGE || signal.closed) break;
+          afterLoc = rows[rows.length - 1].location_id;
+          afterSku = rows[rows.length - 1].sku;
+        }
       }
       const now = Date.now();
       const due = [...pending].filter((key) => (lastSent.get(key) ?? 0) + COALESCE_MS <= now);
@@ -89,8 +101,9 @@ async function* coalesced(
         );
         const sentAt = Date.now();
         for (const r of rows) {
-          lastSent.set(`${r.location_id}|${r.sku}`, sentAt);
-          ready.push(toPosition(r));
+          const key = `${r.location_id}|${r.sku}`;
+          lastSent.set(key, sentAt);
+          ready.set(key, toPosition(r));
         }
         notify();
       }
@@ -111,9 +124,10 @@ async function* coalesced(
   try {
     for (;;) {
       if (failure) throw failure;
-      const next = ready.shift();
-      if (next) {
-        yield next;
+      const first = ready.entries().next();
+      if (!first.done) {
+        ready.delete(first.value[0]);
+        yield first.value[1];
         continue;
       }
       await signal.wait();

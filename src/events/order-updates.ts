@@ -32,7 +32,9 @@ export async function orderUpdates(ctx: Context, orderId: string, afterSequence:
     {
       watch: (wake) => hub.watchOrder(id, wake),
       read: (after, limit) =>
-        shared(reads, `${id}:${after}:${limit}`, async () =>
+        // Shared only by reads started since the same notification: one started earlier may
+        // not see the event that woke this subscriber.
+        shared(reads, `${id}:${after}:${limit}:${hub.tick}`, async () =>
           (
             await ctx.db.query<EventRow>(
               `SELECT ${EVENT_COLUMNS} FROM order_events e WHERE e.order_id = $1 AND e.sequence > $2 ORDER BY e.sequence LIMIT $3`,

@@ -158,9 +158,9 @@ export class SourcingService {
     if (capacity) {
       await tx.query(
         `SELECT 1 FROM locations WHERE daily_capacity IS NOT NULL
-            AND id IN (SELECT location_id FROM inventory_positions WHERE sku = ANY($1)) ORDER BY id FOR UPDATE`,
+            AND id IN (SELECT location_id FROM inventory_positions WHERE sku = ANY($1)) ORDER BY id FOR NO KEY UPDATE`,
         [skus],
-        'lock_capacity_locations',
+        'lock_capacity_locations_v2',
       );
     }
     await tx.query(`SELECT 1 FROM inventory_positions WHERE sku = ANY($1) ORDER BY location_id, sku COLLATE "C" FOR UPDATE`, [skus], 'lock_sku_positions');
@@ -175,7 +175,10 @@ export class SourcingService {
     for (let c = 0; c < table.size; c++) if (!Number.isNaN(table.dailyCapacity[c])) limited.set(table.ids[c], table.dailyCapacity[c]);
     const ids = plan.groups.map((g) => g.locationId).filter((id) => limited.has(id)).sort();
     if (ids.length === 0) return;
-    await tx.query('SELECT 1 FROM locations WHERE id = ANY($1) ORDER BY id FOR UPDATE', [ids], 'lock_locations');
+    // NO KEY UPDATE: serialises capacity claims without blocking the KEY SHARE locks that
+    // foreign keys to locations take (location_events' rows, written at commit after the
+    // location's event counter is locked: FOR UPDATE here deadlocked with that).
+    await tx.query('SELECT 1 FROM locations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE', [ids], 'lock_locations_v2');
     // A separate statement: its snapshot is taken after the locks, so it sees every group
     // committed by the transactions it waited for.
     const rows = await tx.query<{ id: string; n: number }>(

@@ -104,3 +104,20 @@ it('refuses a socket without the router secret (4403), and one without a token (
   await noToken.until(() => noToken.closed() !== null);
   expect(noToken.closed()!.code).toBe(4401);
 });
+
+it('serves only subscriptions over the socket, and no introspection in production', async () => {
+  const token = await running.verifier.sign({ sub: 'agent-ws', role: 'AGENT' });
+  const s = routerSocket({ 'x-router-secret': SECRET, authorization: `Bearer ${token}` });
+  await new Promise((r) => s.ws.once('open', r));
+  s.ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+  await s.until(() => s.frames.some((f) => f.type === 'connection_ack'));
+  s.ws.send(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query: '{ locations { id } }' } }));
+  s.ws.send(JSON.stringify({ id: 'i', type: 'subscribe', payload: { query: 'subscription { __schema { types { name } } }' } }));
+  await s.until(() => s.frames.filter((f) => f.type === 'error').length >= 2);
+  const errorOf = (id: string) => s.frames.find((f) => f.type === 'error' && f.id === id)!.payload;
+  expect(errorOf('q')).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } })]);
+  expect(errorOf('i')[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(JSON.stringify(errorOf('i'))).toMatch(/introspection/i);
+  expect(s.frames.some((f) => f.type === 'next')).toBe(false);
+  s.ws.close(1000);
+});
