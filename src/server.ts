@@ -159,7 +159,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        createContext({ ...deps, hub: deps.hub ?? null }, req.header('authorization'), req.header('x-request-id') ?? undefined),
+        createContext(deps, req.header('authorization'), req.header('x-request-id') ?? undefined),
     }),
   );
 
@@ -253,7 +253,7 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: contextFor({ ...deps, hub: deps.hub ?? null }, states.get(ctx.extra.socket)?.principal ?? null),
+          contextValue: contextFor(deps, states.get(ctx.extra.socket)?.principal ?? null),
         };
       },
       // errors masked as over HTTP: no internals in production

@@ -9,7 +9,7 @@
  * fallback. Every plan carries its cost, the next-best plans found, and whether optimality
  * was proven (false only when the search hit its node limit).
  */
-import { haversineFrom, haversineKm, type GeoPoint } from '../common/geo';
+import { haversineFrom, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import { zoneFor, type RuleRecord } from './rules';
 import { solve, type OptSolution } from './optimizer';
@@ -109,24 +109,6 @@ export interface Eligible {
   available: number[];
 }
 
-/**
- * Why a candidate may not serve the request under the rule, or null when it may (stock
- * aside). For a pickup, the callers pass only the pickup location.
- */
-function exclusion(request: PlanRequest, c: CandidateLocation, rule: RuleRecord, km: number, excludedIds: Set<string> | null): ExclusionReason | null {
-  if (excludedIds?.has(c.id)) return 'EXCLUDED';
-  if (!c.active) return 'INACTIVE';
-  if (!c.methods.includes(request.method)) return 'METHOD';
-  // A location type the rule leaves out is excluded by the rule.
-  if (rule.candidates.locationTypes.length > 0 && !rule.candidates.locationTypes.includes(c.type)) return 'EXCLUDED';
-  // A distance limit with an unknown destination cannot be honoured: nothing is within it.
-  if (request.pickupLocationId === null && rule.candidates.maxDistanceKm !== null && (!request.destination || km > rule.candidates.maxDistanceKm)) return 'DISTANCE';
-  // Beyond the last band of the zone table: the rule prices no such shipment.
-  if (request.pickupLocationId === null && rule.cost.zones.length > 0 && zoneFor(rule.cost, km) === null) return 'DISTANCE';
-  if (rule.constraints.respectCapacity && c.dailyCapacity !== null && c.groupsToday >= c.dailyCapacity) return 'CAPACITY';
-  return null;
-}
-
 function excludedIdsOf(request: PlanRequest, rule: RuleRecord): Set<string> | null {
   const ids = request.excludeLocationIds ?? [];
   return rule.candidates.excludeLocationIds.length + ids.length > 0 ? new Set([...rule.candidates.excludeLocationIds, ...ids]) : null;
@@ -139,21 +121,13 @@ function nearestFirst(a: { km: number; c: CandidateLocation }, b: { km: number; 
 
 /** The candidates that may serve this request under the rule (nearest first), and why the others may not. */
 export function eligibleCandidates(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord): { eligible: Eligible[]; excluded: Plan['excluded'] } {
-  const useSafety = rule.constraints.useSafetyStock;
-  const excludedIds = excludedIdsOf(request, rule);
-  const excluded: Plan['excluded'] = [];
+  const table = tableOf(request, candidates);
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  const { excluded, m, chosen, kms, available } = screen(request, table, rule);
+  const L = request.lines.length;
   const eligible: Eligible[] = [];
-  for (const c of candidates) {
-    if (request.pickupLocationId !== null && c.id !== request.pickupLocationId) continue; // not a candidate at all
-    const km = request.destination ? haversineKm(c.geo, request.destination) : 0;
-    let reason = exclusion(request, c, rule, km, excludedIds);
-    let available: number[] = [];
-    if (!reason) {
-      available = request.lines.map((l) => Math.min(l.quantity, availableAt(c, l.sku, useSafety)));
-      if (!available.some((a) => a > 0)) reason = 'NO_STOCK';
-    }
-    if (reason) excluded.push({ locationId: c.id, reason });
-    else eligible.push({ c, km, available });
+  for (let i = 0; i < m; i++) {
+    eligible.push({ c: byId.get(table.ids[chosen[i]])!, km: kms[i], available: Array.from(available.subarray(i * L, (i + 1) * L)) });
   }
   eligible.sort(nearestFirst);
   return { eligible, excluded };
@@ -171,33 +145,26 @@ export interface PlanOptions {
   stats?: { nodes: number; eligible: number };
 }
 
-/** The plan for a request over candidate objects (see planFromTable). */
-export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: PlanOptions = {}): Plan {
-  return planFromTable(request, tableOf(request, candidates), rule, opts);
-}
-
 /**
- * The plan for a request over its candidate table (candidate-table.ts): one pass gives the
- * reason each location is out, or its costs and stock as the optimizer's arrays; then the
- * optimizer chooses, and the plan explains itself.
+ * The one pass over a candidate table: why each location may not serve the request under
+ * the rule (in this order: excluded, inactive, method, location type, distance, zone table,
+ * daily capacity, stock), or, for the `m` that may, their table index, distance and units
+ * per line (capped at the line's quantity). The arrays are the planner's scratch: read them
+ * before the next call.
  */
-export function planFromTable(request: PlanRequest, table: CandidateTable, rule: RuleRecord, opts: PlanOptions = {}): Plan {
-  const useSafety = rule.constraints.useSafetyStock;
-  const excludedIds = excludedIdsOf(request, rule);
+function screen(request: PlanRequest, table: CandidateTable, rule: RuleRecord) {
   const lines = request.lines;
   const L = lines.length;
   if (table.lines !== L) throw new Error(`the candidate table follows ${table.lines} lines, the request has ${L}`);
   const n = table.size;
+  const useSafety = rule.constraints.useSafetyStock;
+  const excludedIds = excludedIdsOf(request, rule);
   const excluded: Plan['excluded'] = [];
   const chosen = scratch.i32(1, n, false); // table index of each eligible location
   const kms = scratch.f64(0, n, false);
-  const fixed = scratch.f64(1, n, false);
-  const perUnit = scratch.f64(2, n, false);
-  const keys: string[] = [];
   const available = scratch.i32(0, n * L, false);
-  const cost = rule.cost;
-  const zoned = cost.zones.length > 0;
   const quantity = lines.map((l) => l.quantity);
+  const zoned = rule.cost.zones.length > 0;
   // Great-circle distance to the destination, with the destination's terms computed once.
   const dest = request.destination;
   const distanceFrom = dest ? haversineFrom(dest) : null;
@@ -226,7 +193,7 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
     // A distance limit with an unknown destination cannot be honoured: nothing is within it.
     else if (maxKm !== null && (!dest || km > maxKm)) reason = 'DISTANCE';
     // Beyond the last band of the zone table: the rule prices no such shipment.
-    else if (zoned && request.pickupLocationId === null && zoneFor(cost, km) === null) reason = 'DISTANCE';
+    else if (zoned && request.pickupLocationId === null && zoneFor(rule.cost, km) === null) reason = 'DISTANCE';
     else if (respectCapacity && table.groupsToday[c] >= table.dailyCapacity[c]) reason = 'CAPACITY'; // NaN: no limit, never >=
     else {
       const from = c * L;
@@ -246,19 +213,46 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
     }
     chosen[m] = c;
     kms[m] = km;
-    const priority = table.priority[c];
-    if (zoned) {
-      fixed[m] = fixedCost(rule, km, priority);
-      perUnit[m] = unitCost(rule, km);
-    } else {
-      fixed[m] = cost.perShipment + cost.perShipmentKm * km - cost.priorityWeight * priority;
-      perUnit[m] = cost.perUnit + cost.perUnitKm * km;
-    }
-    keys.push(table.codes[c]);
     m++;
   }
+  return { excluded, m, chosen, kms, available: available.subarray(0, m * L) };
+}
+
+/** The plan for a request over candidate objects (see planFromTable). */
+export function planSourcing(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord, opts: PlanOptions = {}): Plan {
+  return planFromTable(request, tableOf(request, candidates), rule, opts);
+}
+
+/**
+ * The plan for a request over its candidate table (candidate-table.ts): one pass gives the
+ * reason each location is out, or its costs and stock as the optimizer's arrays; then the
+ * optimizer chooses, and the plan explains itself.
+ */
+export function planFromTable(request: PlanRequest, table: CandidateTable, rule: RuleRecord, opts: PlanOptions = {}): Plan {
+  const lines = request.lines;
+  const L = lines.length;
+  const { excluded, m, chosen, kms, available } = screen(request, table, rule);
+  const fixed = scratch.f64(1, m, false);
+  const perUnit = scratch.f64(2, m, false);
+  const keys: string[] = new Array(m);
+  const cost = rule.cost;
+  const zoned = cost.zones.length > 0;
+  const ids = table.ids;
+  for (let i = 0; i < m; i++) {
+    const c = chosen[i];
+    const km = kms[i];
+    const priority = table.priority[c];
+    if (zoned) {
+      fixed[i] = fixedCost(rule, km, priority);
+      perUnit[i] = unitCost(rule, km);
+    } else {
+      fixed[i] = cost.perShipment + cost.perShipmentKm * km - cost.priorityWeight * priority;
+      perUnit[i] = cost.perUnit + cost.perUnitKm * km;
+    }
+    keys[i] = table.codes[c];
+  }
   const result = solve(
-    { demand: lines.map((l) => l.quantity), fixed: fixed.subarray(0, m), perUnit: perUnit.subarray(0, m), available: available.subarray(0, m * L), keys, capped: true },
+    { demand: lines.map((l) => l.quantity), fixed, perUnit, available, keys, capped: true },
     { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes },
   );
 

@@ -11,7 +11,8 @@ import { fail, ok, userError, UserErrorCode, type Result } from '../common/error
 import type { FulfillmentMethodValue } from '../common/types';
 import { validatePlaceOrder, type PlaceOrderData } from '../orders/order.service';
 import type { AddressData } from '../orders/records';
-import { groupCost, planSourcing, type CandidateLocation, type Plan, type PlanRequest } from './planner';
+import { groupCost, planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
+import { tableOf } from './candidate-table';
 import { ruleMatches, selectRule, type RuleRecord } from './rules';
 import { draftRule, validateRule, type RuleInputData } from './rule.service';
 import { promisedBy, type SourcingService } from './sourcing.service';
@@ -101,8 +102,9 @@ export class SimulationService {
         lines: o.lines.map((l) => ({ orderLineId: l.id, sku: l.sku, quantity: l.quantity })),
       };
       const serving = selectRule(rules, { channel: o.channel, method: o.method, countryCode: o.shipping_address?.countryCode ?? null })!;
-      served.add(planSourcing(request, candidates, serving), request);
-      drafted.add(planSourcing(request, candidates, draft), request);
+      const table = tableOf(request, candidates); // one table, two plans
+      served.add(planFromTable(request, table, serving), request);
+      drafted.add(planFromTable(request, table, draft), request);
     }
     return ok({ ordersReplayed: live.length, ordersMatched: matched.length, served: served.result(), draft: drafted.result() });
   }
