@@ -629,13 +629,17 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
       // more location's if a line stays short with it.
       let bounded = false; // nothing in the child's subtree can beat the best
       let leaf = false; // only the child's set itself can
+      let lastOne = false; // only the child's set with one more location can
       if (costMatters) {
         let more = 0;
         for (let j = 0; j < L; j++) if (cover[j] + avail[c * L + j] < target[j] && minFixedLine[j] > more) more = minFixedLine[j];
         const lb = fixedSum + fixed[c] + negAllowed - Math.min(0, fixed[c]) + more + varP;
         bounded = !promising(fillUB, lb);
-        // It leaves nothing short and any superset pays for one more location: score it, search nothing below.
-        leaf = !bounded && more === 0 && !promising(fillUB, lb + Math.max(0, minFixed));
+        // Any superset with one more location than it needs pays too much: it is a leaf (it
+        // leaves nothing short) or needs exactly one more location (it leaves a line short).
+        const noSpare = !bounded && !promising(fillUB, lb + Math.max(0, minFixed));
+        leaf = noSpare && more === 0;
+        lastOne = noSpare && more > 0;
       }
       if (bounded) {
         if (line < 0 && fixed[c] >= 0) break; // sorted by fixed cost: the rest cost no less
@@ -644,7 +648,8 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
         if (leaf) {
           nodes++;
           if (score(set)) consider(set);
-        } else visit(false);
+        } else if (lastOne) completeWithOne(fillUB, varP);
+        else visit(false);
         remove(c);
       }
       forbid(c);
@@ -654,6 +659,44 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     // the branch where the line stays short (the improving branch needs none: its sets exist above)
     if (proven && line >= 0) visit(true);
     for (let i = done - 1; i >= 0; i--) allow(children[i]);
+  };
+  /**
+   * The subtree of a set that leaves a line short when no plan in it may hold more than one
+   * more location: score the set with each allowed location that fills every line to its
+   * target (walking the holders of the short line with the fewest), instead of branching.
+   * `varP`: a lower bound on the subtree's per-unit cost.
+   */
+  const completeWithOne = (fillUB: number, varP: number) => {
+    nodes++;
+    if (set.length >= maxK) return;
+    let line = -1;
+    for (let j = 0; j < L; j++) if (cover[j] < target[j] && (line < 0 || allowedCount[j] < allowedCount[line])) line = j;
+    if (line < 0) return;
+    // The one more location ships every unit the members leave short, and the rest is at best
+    // as cheap per unit as it or the cheapest member: a bound that grows with its unit cost,
+    // so the walk (cheapest per unit first) stops at the first location it rules out.
+    let shortUnits = 0;
+    let cheapestMember = Infinity;
+    for (let j = 0; j < L; j++) if (cover[j] < target[j]) shortUnits += target[j] - cover[j];
+    for (let m = 0; m < set.length; m++) if (perUnit[set[m]] < cheapestMember) cheapestMember = perUnit[set[m]];
+    const hs = holders[line];
+    for (let k = 0; k < hs.length; k++) {
+      const g = hs[k];
+      const p = perUnit[g];
+      const varLB = Math.max(varP, p * shortUnits + (p < cheapestMember ? p : cheapestMember) * (fillUB - shortUnits));
+      if (!promising(fillUB, fixedSum + Math.min(minFixed, 0) + varLB)) break;
+      if (state[g] !== ALLOWED) continue;
+      if (!promising(fillUB, fixedSum + fixed[g] + varLB)) continue;
+      let fills = true;
+      for (let j = 0; j < L && fills; j++) fills = cover[j] + avail[g * L + j] >= target[j];
+      if (!fills) continue;
+      // scored in place: g joins the members in unit order (the search's state is untouched)
+      let at = set.length;
+      while (at > 0 && unitBefore(g, set[at - 1])) at--;
+      set.splice(at, 0, g);
+      if (score(set)) consider(set);
+      set.splice(at, 1);
+    }
   };
   visit(true);
 

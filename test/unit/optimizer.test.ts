@@ -119,6 +119,47 @@ describe('optimize', () => {
     expect(searched).toBeGreaterThan(200);
   });
 
+  it('matches brute force where a costly shipment makes the best plan a pair: many locations, no single one holds every line', () => {
+    // fixed cost far above the unit costs (as in the benchmark's cost model): a third
+    // location never pays, so the search completes each first location with one more
+    const paired = fc
+      .record({ lines: fc.integer({ min: 3, max: 6 }), locations: fc.integer({ min: 8, max: 12 }) })
+      .chain(({ lines, locations }) =>
+        fc.record({
+          demand: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: lines, maxLength: lines }),
+          cands: fc.array(
+            fc.record({
+              fixed: fc.oneof({ weight: 9, arbitrary: fc.double({ min: 8, max: 9.5, noNaN: true }) }, fc.double({ min: -1, max: 1, noNaN: true })),
+              perUnit: fc.double({ min: 0.4, max: 1.5, noNaN: true }),
+              available: fc.array(fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 2 })), { minLength: lines, maxLength: lines }),
+              key: fc.string({ maxLength: 2 }),
+            }),
+            { minLength: locations, maxLength: locations },
+          ),
+          maxLocations: fc.option(fc.integer({ min: 2, max: 4 }), { nil: null }),
+        }),
+      );
+    let pairs = 0;
+    fc.assert(
+      fc.property(paired, ({ demand, cands, maxLocations }) => {
+        // (an exact tie of unit cost with a negative fixed cost makes the brute force's own
+        // fill order matter: both fills are greedy, each breaking ties its own way)
+        fc.pre(new Set(cands.map((c) => c.perUnit)).size === cands.length);
+        const expected = bruteForce(demand, cands, maxLocations, false);
+        for (const strongBoundAfter of [undefined, 0]) {
+          const r = optimize(demand.map((quantity) => ({ quantity })), cands, { maxLocations, shipComplete: false, strongBoundAfter });
+          expect(r.provenOptimal).toBe(true);
+          expect(r.best.filled).toBe(expected.filled);
+          expect(r.best.cost).toBeCloseTo(expected.cost, 6);
+          if (strongBoundAfter === undefined && r.best.allocation.size === 2) pairs++;
+        }
+      }),
+      { numRuns: 400, seed: 19 },
+    );
+    // the case this targets is common in these instances
+    expect(pairs).toBeGreaterThan(100);
+  });
+
   it('says when its node limit cut the search short, and still returns a feasible plan no better than the proven one', () => {
     // fragmented stock over four lines: the root bound cannot settle it
     let seed = 11;
