@@ -202,7 +202,8 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   };
 
   // ---- the best plans found
-  const idOf = (set: number[]): string => set.map((c) => keys[c]).sort().join('\u0000') + '\u0001' + [...set].sort((a, b) => a - b).join(',');
+  const idOf = (set: number[]): string =>
+    set.length === 1 ? keys[set[0]] + '\u0001' + set[0] : set.map((c) => keys[c]).sort().join('\u0000') + '\u0001' + [...set].sort((a, b) => a - b).join(',');
   /** a before b: fills more, or costs less, or (a tie) its keys come first. */
   const ahead = (fa: number, ca: number, ida: () => string, b: Found): boolean =>
     fa > b.filled || (fa === b.filled && (ca < b.cost - EPS || (ca <= b.cost + EPS && ida() < b.id)));
