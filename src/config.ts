@@ -28,6 +28,14 @@ export interface Config {
   sweepIntervalMs: number;
   /** Seed the demo network when the database is empty (default: only on the embedded database). */
   seedDemo: boolean;
+  /** Connections of the pool that serves HTTP (queries, mutations, the sweep): DB_POOL_SIZE, default 10. */
+  dbPoolSize: number;
+  /**
+   * Connections of the pool that serves subscriptions (event reads and their fields):
+   * SUBSCRIPTION_POOL_SIZE, default 4. Apart so that delivery never queues behind write
+   * transactions waiting for a connection.
+   */
+  subscriptionPoolSize: number;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 30_000, 0, 86_400_000),
     seedDemo: seedRaw === undefined ? !databaseUrl : seedRaw === '1' || seedRaw === 'true',
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    subscriptionPoolSize: int(env, 'SUBSCRIPTION_POOL_SIZE', 4, 1, 1000),
   };
 }

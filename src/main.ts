@@ -58,7 +58,10 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     databaseUrl = embedded.url;
     stopEmbedded = embedded.stop;
   }
-  const db = Database.connect(databaseUrl);
+  const db = Database.connect(databaseUrl, config.dbPoolSize);
+  // Subscriptions read through a pool of their own: their reads never wait behind the write
+  // transactions queued for the main pool's connections.
+  const streamDb = Database.connect(databaseUrl, config.subscriptionPoolSize);
   let hub: EventHub | undefined;
   try {
     const applied = await runMigrations(databaseUrl, (m) => log.info(m));
@@ -68,7 +71,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     const services = createServices(db, log);
     hub = new EventHub({ connectionString: databaseUrl, log });
     await hub.start();
-    const app = await createApp({ config, schema: await buildOrdersSchema(), db, services, verifier, log, hub });
+    const app = await createApp({ config, schema: await buildOrdersSchema(), db, streamDb, services, verifier, log, hub });
     const url = await app.listen(config.port, config.host);
     services.sweeper.start(config.sweepIntervalMs);
     return {
@@ -81,6 +84,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
         await app.stop();
         log.info('http server and WebSockets closed');
         await hub!.stop();
+        await streamDb.close();
         await db.close();
         if (stopEmbedded) {
           await stopEmbedded();
@@ -90,6 +94,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     };
   } catch (err) {
     await hub?.stop().catch(() => undefined);
+    await streamDb.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     if (stopEmbedded) await stopEmbedded().catch(() => undefined);
     throw err;

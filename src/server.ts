@@ -11,7 +11,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   GraphQLError, Kind, NoSchemaIntrospectionCustomRule, getOperationAST, parse, specifiedRules, validate,
-  type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema,
+  type DocumentNode, type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema,
 } from 'graphql';
 import type { Config } from './config';
 import type { Database } from './db/database';
@@ -31,6 +31,8 @@ export interface AppDeps {
   config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
   schema: GraphQLSchema;
   db: Database;
+  /** The pool subscriptions read through (default: `db`); see Config.subscriptionPoolSize. */
+  streamDb?: Database;
   services: Services;
   verifier: TokenVerifier;
   log: Logger;
@@ -198,6 +200,28 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   const formatError = makeFormatError(deps.config.nodeEnv, deps.log);
   const production = deps.config.nodeEnv === 'production';
   const states = new WeakMap<object, SocketState>();
+  // a subscription's context reads through the subscription pool
+  const streamDeps = { ...deps, db: deps.streamDb ?? deps.db };
+  // Documents parsed and validated once per distinct text: thousands of clients send the
+  // same few subscriptions (bounded; emptied when full).
+  const checked = new Map<string, { document?: DocumentNode; errors: readonly GraphQLError[] }>();
+  const check = (query: string) => {
+    let c = checked.get(query);
+    if (!c) {
+      try {
+        const document = parse(query);
+        const errors = validate(deps.schema, document, production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules);
+        c = errors.length
+          ? { errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) }
+          : { document, errors: [] };
+      } catch (err) {
+        c = { errors: [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+      }
+      if (checked.size >= 1000) checked.clear();
+      checked.set(query, c);
+    }
+    return c;
+  };
   return useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
       schema: deps.schema,
@@ -237,14 +261,8 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
       // Apollo's plugins); in production no introspection, as over HTTP.
       onSubscribe: (ctx, _id, payload) => {
         const fail = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return fail((err as Error).message, 'GRAPHQL_PARSE_FAILED');
-        }
-        const errors = validate(deps.schema, document, production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        const { document, errors } = check(payload.query);
+        if (!document) return [...errors];
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return fail('No operation to run (give operationName when the document has several)', 'BAD_REQUEST');
         if (operation.operation !== 'subscription') return fail('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', 'BAD_REQUEST');
@@ -253,7 +271,7 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: contextFor(deps, states.get(ctx.extra.socket)?.principal ?? null),
+          contextValue: contextFor(streamDeps, states.get(ctx.extra.socket)?.principal ?? null),
         };
       },
       // errors masked as over HTTP: no internals in production

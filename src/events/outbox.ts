@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/database';
 import type { OrderStatusValue } from '../orders/status';
+import { ORDER_COLUMNS, toOrder, type OrderRecord, type OrderRow } from '../orders/records';
 
 export const ORDER_EVENTS_CHANNEL = 'order_events';
 /** Positions whose on hand, reserved or safety stock changed: JSON [[locationId, sku], ...]. */
@@ -21,7 +22,7 @@ export interface NewOrderEvent {
 /**
  * Appends events to an order whose row the caller holds locked, setting its status and
  * bumping its version once. Each event records the status before and after it and who
- * caused it. Returns the new version and the last sequence written.
+ * caused it. Returns the order row as the change leaves it.
  */
 export async function appendOrderEvents(
   tx: Queryable,
@@ -29,20 +30,22 @@ export async function appendOrderEvents(
   status: OrderStatusValue,
   events: NewOrderEvent[],
   actor: string,
-): Promise<{ version: number; lastSequence: number }> {
-  const [row] = await tx.query<{ version: number; last_sequence: number }>(
+): Promise<OrderRecord> {
+  const [row] = await tx.query<OrderRow>(
     `UPDATE orders SET status = $2, version = version + 1, last_sequence = last_sequence + $3, updated_at = now()
-      WHERE id = $1 RETURNING version, last_sequence`,
+      WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
     [order.id, status, events.length],
-    'bump_order',
+    'bump_order_v2',
   );
   await insertEvents(tx, order.id, row.last_sequence - events.length + 1, events, actor, order.status);
-  return { version: row.version, lastSequence: row.last_sequence };
+  return toOrder(row);
 }
 
 /**
  * Inserts events numbered from `firstSequence` and notifies listeners on commit. Event k's
- * previous status is event k-1's status; the first one's is `previous`.
+ * previous status is event k-1's status; the first one's is `previous`. Events are stamped
+ * (`at`) with the clock as they are written, the change's locks held, not with the start of
+ * the transaction, which may have waited for those locks.
  */
 export async function insertEvents(
   tx: Queryable,
@@ -59,8 +62,8 @@ export async function insertEvents(
   // order that was not rejected), the counters locked in location order; the notification.
   await tx.query(
     `WITH ins AS (
-       INSERT INTO order_events (order_id, sequence, type, status, previous_status, fulfillment_group_id, location_id, data, actor)
-       SELECT $1, $2 + ord - 1, t, s, p, g, l, d, $9
+       INSERT INTO order_events (order_id, sequence, type, status, previous_status, fulfillment_group_id, location_id, data, actor, at)
+       SELECT $1, $2 + ord - 1, t, s, p, g, l, d, $9, (SELECT clock_timestamp())
          FROM unnest($3::text[], $4::text[], $10::text[], $5::uuid[], $6::uuid[], $7::jsonb[]) WITH ORDINALITY AS v(t, s, p, g, l, d, ord)
        RETURNING id, sequence, location_id),
      targets AS (
@@ -96,7 +99,7 @@ export async function insertEvents(
       actor,
       before,
     ],
-    'insert_events_v3',
+    'insert_events_v4',
   );
 }
 

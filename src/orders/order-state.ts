@@ -98,6 +98,5 @@ export async function currentStatus(tx: Tx, order: OrderRecord) {
 /** Ends a change: status derived again, version bumped, events appended; returns the order as it now is. */
 export async function commitChange(tx: Tx, order: OrderRecord, events: NewOrderEvent[], actor: string): Promise<OrderRecord> {
   const status = await currentStatus(tx, order);
-  await appendOrderEvents(tx, order, status, events.map((e) => ({ ...e, status })), actor);
-  return (await lockOrder(tx, order.id))!;
+  return appendOrderEvents(tx, order, status, events.map((e) => ({ ...e, status })), actor);
 }

@@ -14,6 +14,8 @@ import type { Role } from '../../src/auth/principal';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/app';
 import { orderInput } from '../helpers/fixtures';
+import { appendOrderEvents } from '../../src/events/outbox';
+import type { OrderStatusValue } from '../../src/orders/status';
 import {
   AdjustInventoryDocument, AdvanceFulfillmentDocument, FulfillmentUpdatesDocument, InventoryChangedDocument, type InventoryChangedSubscription, HoldOrderDocument, OrderUpdatedDocument, PlaceOrderDocument, ReleaseOrderHoldDocument,
   type FulfillmentUpdatesSubscription, type OrderUpdatedSubscription,
@@ -175,6 +177,49 @@ it('replays from afterSequence and goes live with no gap and no duplicate while 
   expect(versions).toEqual([...versions].sort((a, b) => a - b));
   expect(sub.events[sub.events.length - 1].order.status).toBe('ALLOCATED');
   expect(new Set(versions).size).toBeGreaterThan(1);
+});
+
+it('delivers while every connection of the HTTP pool waits in a write transaction: subscriptions read through a pool of their own', async () => {
+  const [blocked, followed] = [await placeOrder(), await placeOrder()];
+  const { client } = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-ws')}` });
+  const sub = follow(client, { orderId: followed });
+  await new Promise((r) => setTimeout(r, 300)); // subscribed (live only)
+  // Lock one order's row and send twelve mutations on it: the ten connections of the HTTP
+  // pool wait for the lock inside their transactions and two more wait for a connection.
+  let unlock!: () => void;
+  const unlocked = new Promise<void>((r) => (unlock = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holding = tdb.db.transaction(async (tx) => {
+    await tx.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [blocked]);
+    locked();
+    await unlocked;
+  });
+  await isLocked;
+  const mutations = Array.from({ length: 12 }, (_, i) => gql(HoldOrderDocument, { id: blocked, type: 'CUSTOMER_SERVICE', reason: `queued ${i}` }, 'AGENT'));
+  const waitingOnLock = async () =>
+    (await tdb.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'orders-subgraph' AND datname = current_database() AND wait_event_type = 'Lock'`,
+    ))[0].n;
+  for (let i = 0; i < 100 && (await waitingOnLock()) < 10; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await waitingOnLock()).toBe(10);
+  try {
+    // an event of the followed order, written by another process's transaction
+    const sequence = await tdb.db.transaction(async (tx) => {
+      const [o] = await tx.query<{ status: OrderStatusValue }>('SELECT status FROM orders WHERE id = $1 FOR UPDATE', [followed]);
+      const order = await appendOrderEvents(tx, { id: followed, status: o.status }, o.status, [{ type: 'ORDER_HOLD_PLACED', status: o.status, data: { note: 'from elsewhere' } }], 'system:test');
+      return order.lastSequence;
+    });
+    await sub.waitFor((e) => e.some((x) => x.sequence === sequence), 5_000);
+    expect(sub.errors).toEqual([]);
+    // delivered while the HTTP pool was still fully taken
+    expect(await waitingOnLock()).toBe(10);
+  } finally {
+    unlock();
+    await holding;
+  }
+  const done = await Promise.all(mutations);
+  expect(done.every((d) => d.holdOrder.userErrors.length === 0)).toBe(true);
 });
 
 it('without afterSequence is live only; afterSequence 0 replays the whole history', async () => {

@@ -71,5 +71,8 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/32/);
     expect(loadConfig({ ROUTER_SECRET: 'a, b' }).routerSecrets).toEqual(['a', 'b']);
+    expect(c).toMatchObject({ dbPoolSize: 10, subscriptionPoolSize: 4 });
+    expect(loadConfig({ SUBSCRIPTION_POOL_SIZE: '2', DB_POOL_SIZE: '20' })).toMatchObject({ dbPoolSize: 20, subscriptionPoolSize: 2 });
+    expect(() => loadConfig({ SUBSCRIPTION_POOL_SIZE: '0' })).toThrow(/SUBSCRIPTION_POOL_SIZE/);
   });
 });
