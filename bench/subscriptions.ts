@@ -9,11 +9,15 @@
  * hold / release mutations at 200 a second for 30 s, then waits for delivery to finish. It
  * prints, per size: events delivered against expected (every event of an order reaches every
  * subscriber of that order), duplicates, commit-to-client latency p50 / p99 / p99.9 (client
- * receive time minus the event's `at`, stamped by PostgreSQL in the committing transaction),
- * the mutation rate achieved, and the server's peak RSS.
+ * receive time minus the event's `at`, stamped by PostgreSQL as the event is written, in the
+ * transaction's last statement before COMMIT), the mutation rate achieved, and the server's
+ * peak RSS.
  *
  * Options (environment): BENCH_SIZES (1000,5000,10000), BENCH_ORDERS (500), BENCH_RATE
- * (200 changes a second), BENCH_SECONDS (30), BENCH_PORT (4102), BENCH_PG_PORT (54392), DATABASE_URL.
+ * (200 changes a second), BENCH_SECONDS (30), BENCH_PORT (4102), BENCH_PG_PORT (54392), DATABASE_URL,
+ * BENCH_PRINCIPALS: `customer` (default: every subscriber is its order's customer, several
+ * sockets of one customer, which the server executes each event for once) or `distinct`
+ * (every subscriber an AGENT of its own: nothing is shared, each socket costs a full execution).
  */
 import 'reflect-metadata';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -30,6 +34,8 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PORT = Number(process.env.BENCH_PORT ?? 4102);
+const PRINCIPALS = process.env.BENCH_PRINCIPALS ?? 'customer';
+if (PRINCIPALS !== 'customer' && PRINCIPALS !== 'distinct') throw new Error('BENCH_PRINCIPALS is customer or distinct');
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const log = (msg: string) => process.stderr.write(`[bench:subscriptions] ${msg}\n`);
@@ -152,10 +158,12 @@ async function main(): Promise<void> {
           };
           clients.on('message', on);
         });
-      const subscribers = Array.from({ length: size }, (_, k) => {
-        const o = orders[k % orders.length];
-        return { orderId: o.id, token: customerTokens.get(o.customer)! };
-      });
+      const subscribers = await Promise.all(
+        Array.from({ length: size }, async (_, k) => {
+          const o = orders[k % orders.length];
+          return { orderId: o.id, token: PRINCIPALS === 'customer' ? customerTokens.get(o.customer)! : await token('AGENT', `bench-agent-${k}`) };
+        }),
+      );
       const perOrder = new Map<string, number>();
       for (const s of subscribers) perOrder.set(s.orderId, (perOrder.get(s.orderId) ?? 0) + 1);
       clients.send({ connect: { url: `ws://127.0.0.1:${PORT}/graphql`, subscribers } });
@@ -224,7 +232,7 @@ async function main(): Promise<void> {
       clearInterval(rssTimer);
       console.log(
         JSON.stringify({
-          bench: 'subscriptions', subscribers: size, connected: ready.connected, orders: orders.length, seconds: SECONDS,
+          bench: 'subscriptions', principals: PRINCIPALS, subscribers: size, connected: ready.connected, orders: orders.length, seconds: SECONDS,
           changes: done, changesPerSecond: Math.round(done / driveSeconds), changesFailed: failed,
           expected, delivered: report.delivered, duplicates: report.duplicates, clientErrors: report.errors, socketsClosed: report.closed,
           latencyMs: { p50: report.p50, p99: report.p99, p999: report.p999, max: report.max },

@@ -26,6 +26,7 @@ import { CloseCode } from 'graphql-ws';
 import type { EventHub } from './events/hub';
 import type { Principal } from './auth/principal';
 import { contextFor } from './context';
+import { sharedExecution } from './events/shared-execution';
 
 export interface AppDeps {
   config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
@@ -200,6 +201,8 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   const formatError = makeFormatError(deps.config.nodeEnv, deps.log);
   const production = deps.config.nodeEnv === 'production';
   const states = new WeakMap<object, SocketState>();
+  // each event executed once per document, variables and principal (shared-execution.ts)
+  const execution = sharedExecution((args) => (args.contextValue as Context).principal, () => deps.hub?.tick ?? 0);
   // a subscription's context reads through the subscription pool
   const streamDeps = { ...deps, db: deps.streamDb ?? deps.db };
   // Documents parsed and validated once per distinct text: thousands of clients send the
@@ -225,6 +228,7 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   return useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
       schema: deps.schema,
+      subscribe: (args) => execution.subscribe(args),
       onConnect: async (ctx) => {
         const state: SocketState = {};
         states.set(ctx.extra.socket, state);
