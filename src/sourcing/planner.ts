@@ -123,7 +123,7 @@ function nearestFirst(a: { km: number; c: CandidateLocation }, b: { km: number; 
 export function eligibleCandidates(request: PlanRequest, candidates: CandidateLocation[], rule: RuleRecord): { eligible: Eligible[]; excluded: Plan['excluded'] } {
   const table = tableOf(request, candidates);
   const byId = new Map(candidates.map((c) => [c.id, c]));
-  const { excluded, m, chosen, kms, available } = screen(request, table, rule);
+  const { excluded, m, chosen, kms, available } = screen(request, request.lines, table, rule);
   const L = request.lines.length;
   const eligible: Eligible[] = [];
   for (let i = 0; i < m; i++) {
@@ -152,8 +152,7 @@ export interface PlanOptions {
  * per line (capped at the line's quantity). The arrays are the planner's scratch: read them
  * before the next call.
  */
-function screen(request: PlanRequest, table: CandidateTable, rule: RuleRecord) {
-  const lines = request.lines;
+function screen(request: PlanRequest, lines: PlanRequestLine[], table: CandidateTable, rule: RuleRecord) {
   const L = lines.length;
   if (table.lines !== L) throw new Error(`the candidate table follows ${table.lines} lines, the request has ${L}`);
   const n = table.size;
@@ -229,9 +228,12 @@ export function planSourcing(request: PlanRequest, candidates: CandidateLocation
  * optimizer chooses, and the plan explains itself.
  */
 export function planFromTable(request: PlanRequest, table: CandidateTable, rule: RuleRecord, opts: PlanOptions = {}): Plan {
-  const lines = request.lines;
+  // A copy of the caller's array: arrays built by map() from the caller's data came in with
+  // varying element kinds, and indexing them sent this function out of optimized code on
+  // most plans (measured with --trace-deopt on the benchmark's orders).
+  const lines = request.lines.slice();
   const L = lines.length;
-  const { excluded, m, chosen, kms, available } = screen(request, table, rule);
+  const { excluded, m, chosen, kms, available } = screen(request, lines, table, rule);
   const fixed = scratch.f64(1, m, false);
   const perUnit = scratch.f64(2, m, false);
   const keys: string[] = new Array(m);
@@ -251,8 +253,10 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
     }
     keys[i] = table.codes[c];
   }
+  const demand = scratch.i32(2, L, false);
+  for (let j = 0; j < L; j++) demand[j] = lines[j].quantity;
   const result = solve(
-    { demand: lines.map((l) => l.quantity), fixed, perUnit, available, keys, capped: true },
+    { demand, fixed, perUnit, available, keys, capped: true },
     { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes },
   );
 
@@ -260,23 +264,44 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
     opts.stats.nodes = result.nodes;
     opts.stats.eligible = m;
   }
-  // Groups nearest first, then higher priority, then code.
-  const toGroups = (sol: OptSolution): PlannedGroup[] =>
-    [...sol.allocation.entries()]
-      .map(([i, take]) => ({ i, take, km: kms[i], c: chosen[i] }))
-      .sort((a, b) => a.km - b.km || table.priority[b.c] - table.priority[a.c] || (table.codes[a.c] < table.codes[b.c] ? -1 : table.codes[a.c] > table.codes[b.c] ? 1 : 0))
-      .map(({ i, take, c }) => {
-        const gl = lines.map((l, j) => ({ ...l, quantity: take[j] })).filter((l) => l.quantity > 0);
-        const units = gl.reduce((sum, l) => sum + l.quantity, 0);
-        return { locationId: ids[c], lines: gl, distanceKm: round(kms[i], 3), cost: round(groupCost(rule, units, kms[i], table.priority[c])) };
-      });
+  // Plain loops and objects of one shape from here: built with spreads, entries() and chained
+  // map/sort, this part sent V8 out of optimized code on most plans (and the planner with it).
+  const codes = table.codes;
+  const nearer = (a: number, b: number): number => {
+    const ca = chosen[a];
+    const cb = chosen[b];
+    return kms[a] - kms[b] || table.priority[cb] - table.priority[ca] || (codes[ca] < codes[cb] ? -1 : codes[ca] > codes[cb] ? 1 : 0);
+  };
+  /** The solution's groups, nearest first, then higher priority, then code. */
+  const toGroups = (sol: OptSolution): PlannedGroup[] => {
+    const used: number[] = [];
+    sol.allocation.forEach((_take, i) => used.push(i));
+    used.sort(nearer);
+    const out: PlannedGroup[] = [];
+    for (let g = 0; g < used.length; g++) {
+      const i = used[g];
+      const take = sol.allocation.get(i)!;
+      const gl: PlanRequestLine[] = [];
+      let units = 0;
+      for (let j = 0; j < L; j++) {
+        if (take[j] <= 0) continue;
+        gl.push({ orderLineId: lines[j].orderLineId, sku: lines[j].sku, quantity: take[j] });
+        units += take[j];
+      }
+      const c = chosen[i];
+      out.push({ locationId: ids[c], lines: gl, distanceKm: round(kms[i], 3), cost: round(groupCost(rule, units, kms[i], table.priority[c])) });
+    }
+    return out;
+  };
   const groups = toGroups(result.best);
-  // What no group takes, per line (index loops: the arrays here vary in element kind, and
-  // iterating them with for-of made V8 drop out of optimized code on every plan).
-  const remaining = lines.map((l) => l.quantity);
-  for (const take of result.best.allocation.values()) for (let j = 0; j < L; j++) remaining[j] -= take[j];
+  // What no group takes, per line.
+  const remaining = scratch.i32(3, L, false);
+  for (let j = 0; j < L; j++) remaining[j] = lines[j].quantity;
+  result.best.allocation.forEach((take) => {
+    for (let j = 0; j < L; j++) remaining[j] -= take[j];
+  });
   const unallocated: PlanRequestLine[] = [];
-  for (let j = 0; j < L; j++) if (remaining[j] > 0) unallocated.push({ ...lines[j], quantity: remaining[j] });
+  for (let j = 0; j < L; j++) if (remaining[j] > 0) unallocated.push({ orderLineId: lines[j].orderLineId, sku: lines[j].sku, quantity: remaining[j] });
   let totalKm = 0;
   let objective = 0;
   for (let g = 0; g < groups.length; g++) {
@@ -284,10 +309,14 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
     objective += groups[g].cost;
   }
 
-  const alternatives = result.alternatives.map((sol) => {
+  const alternatives: PlanAlternative[] = [];
+  for (let a = 0; a < result.alternatives.length; a++) {
+    const sol = result.alternatives[a];
     const gs = toGroups(sol);
-    return { locationIds: gs.map((g) => g.locationId), objective: round(sol.cost), shipmentCount: gs.length };
-  });
+    const locationIds: string[] = [];
+    for (let g = 0; g < gs.length; g++) locationIds.push(gs[g].locationId);
+    alternatives.push({ locationIds, objective: round(sol.cost), shipmentCount: gs.length });
+  }
 
   return {
     groups,
