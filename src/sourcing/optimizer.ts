@@ -670,6 +670,17 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const completeWithOne = (fillUB: number, varP: number) => {
     nodes++;
     if (set.length >= maxK) return;
+    // the subtree's bounds first, as a search node's (its targets, then the quick bounds and,
+    // once the search runs long, the Lagrangian one): most such subtrees end here
+    let reach = 0;
+    for (let j = 0; j < L; j++) {
+      target[j] = Math.min(demand[j], cover[j] + allowedSupply[j]);
+      reach += target[j];
+    }
+    if (reach < fillUB) return;
+    if (!promising(fillUB, subtreeBound())) return;
+    if (boundVarP > varP) varP = boundVarP;
+    if (nodes > lagrangeFrom && !promising(fillUB, lagrangeBound(lambdaReady ? 10 : 40))) return;
     let line = -1;
     for (let j = 0; j < L; j++) if (cover[j] < target[j] && (line < 0 || allowedCount[j] < allowedCount[line])) line = j;
     if (line < 0) return;
@@ -691,6 +702,12 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
       let fills = true;
       for (let j = 0; j < L && fills; j++) fills = cover[j] + avail[g * L + j] >= target[j];
       if (!fills) continue;
+      // each set scored counts as a search node (as a leaf does), so the node limit bounds this walk too
+      if (nodes >= maxNodes) {
+        proven = false;
+        return;
+      }
+      nodes++;
       // scored in place: g joins the members in unit order (the search's state is untouched)
       let at = set.length;
       while (at > 0 && unitBefore(g, set[at - 1])) at--;
