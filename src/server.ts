@@ -206,7 +206,7 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   // a subscription's context reads through the subscription pool
   const streamDeps = { ...deps, db: deps.streamDb ?? deps.db };
   // Documents parsed and validated once per distinct text: thousands of clients send the
-  // same few subscriptions (bounded; emptied when full).
+  // same few subscriptions (at most 1,000 texts of up to 16 KB kept; emptied when full).
   const checked = new Map<string, { document?: DocumentNode; errors: readonly GraphQLError[] }>();
   const check = (query: string) => {
     let c = checked.get(query);
@@ -220,8 +220,10 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
       } catch (err) {
         c = { errors: [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
       }
-      if (checked.size >= 1000) checked.clear();
-      checked.set(query, c);
+      if (query.length <= 16_384) {
+        if (checked.size >= 1000) checked.clear();
+        checked.set(query, c);
+      }
     }
     return c;
   };
