@@ -16,6 +16,7 @@ import { InventoryPositionResolver, LocationResolver } from './inventory/invento
 import { SourcingRuleResolver } from './sourcing/sourcing.resolver';
 import { CartReservationLineResolver, CartReservationResolver } from './carts/cart.resolver';
 import { referenceResolvers } from './federation/references';
+import { CustomerResolver, ProductVariantResolver } from './federation/contributed.resolver';
 import { FulfillmentEventResolver, SubscriptionResolver } from './events/event.resolver';
 import { validateMachine } from './fulfillment/state-machine';
 
@@ -41,7 +42,7 @@ export async function buildOrdersSchema(): Promise<GraphQLSchema> {
       OrderResolver, OrderLineResolver, OrderEventResolver,
       FulfillmentPlanResolver, FulfillmentGroupResolver, ExcludedCandidateResolver, FulfillmentGroupPreviewResolver,
       LocationResolver, InventoryPositionResolver, SourcingRuleResolver, CartReservationResolver, CartReservationLineResolver,
-      SubscriptionResolver, FulfillmentEventResolver,
+      SubscriptionResolver, FulfillmentEventResolver, CustomerResolver, ProductVariantResolver,
     ],
     // Every subscription brings its own stream (events/); type-graphql still wants a PubSub.
     pubSub: noPubSub,

@@ -55,6 +55,20 @@ export const referenceResolvers = {
       return locationId && sku ? ctx.loaders.position.load(`${locationId}|${sku}`) : null;
     },
   },
+  // Entities of the neighbours, to which this subgraph contributes fields: the key is all
+  // there is here (the fields' resolvers check the principal).
+  Customer: {
+    __resolveReference(ref: Ref, ctx: Context) {
+      requirePrincipal(ctx.principal);
+      return typeof ref.id === 'string' && ref.id.length > 0 ? { id: ref.id } : null;
+    },
+  },
+  ProductVariant: {
+    __resolveReference(ref: Ref, ctx: Context) {
+      requirePrincipal(ctx.principal);
+      return typeof ref.sku === 'string' && ref.sku.length > 0 ? { sku: ref.sku } : null;
+    },
+  },
   SourcingRule: {
     async __resolveReference(ref: Ref, ctx: Context) {
       const key = id(ref);

@@ -1,18 +1,18 @@
 /**
- * Entity stubs of neighbour subgraphs: this subgraph refers to customers and product
- * variants by key only; their own subgraphs resolve the rest. Marked resolvable: false
- * until this subgraph contributes fields to them.
+ * Entities of neighbour subgraphs: the customers subgraph owns Customer, the products
+ * subgraph ProductVariant. This subgraph knows them by key and contributes fields to them
+ * (contributed.resolver.ts): a customer's orders, a variant's availability.
  */
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
-@Directive('@key(fields: "id", resolvable: false)')
-@ObjectType({ description: 'A customer of the customers subgraph.' })
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'A customer of the customers subgraph; this subgraph adds their orders.' })
 export class Customer {
   @Field(() => ID) id!: string;
 }
 
-@Directive('@key(fields: "sku", resolvable: false)')
-@ObjectType({ description: 'A product variant of the products subgraph.' })
+@Directive('@key(fields: "sku")')
+@ObjectType({ description: 'A product variant of the products subgraph; this subgraph adds its availability.' })
 export class ProductVariant {
   @Field() sku!: string;
 }

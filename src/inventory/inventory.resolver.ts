@@ -84,9 +84,7 @@ export class InventoryPositionResolver {
     @Arg('radiusKm', () => Float, { nullable: true }) radiusKm?: number,
   ) {
     requirePrincipal(ctx.principal);
-    if (near && !validGeo(near)) throw badInput('near must have lat within [-90, 90] and lng within [-180, 180]', 'near');
-    if (radiusKm != null && !(radiusKm > 0)) throw badInput('radiusKm must be positive', 'radiusKm');
-    if (radiusKm != null && !near) throw badInput('radiusKm needs near', 'radiusKm');
+    checkAvailabilityArgs(near, radiusKm);
     return ctx.services.inventory.availability({ skus: checkSkus(skus), near, method, radiusKm });
   }
 
@@ -122,4 +120,11 @@ export class InventoryPositionResolver {
   location(@Root() p: PositionRecord, @Ctx() ctx: Context) {
     return ctx.loaders.location.load(p.locationId);
   }
+}
+
+/** The arguments of an availability question, checked (also for ProductVariant.availability). */
+export function checkAvailabilityArgs(near: GeoPointInput | null | undefined, radiusKm: number | null | undefined): void {
+  if (near && !validGeo(near)) throw badInput('near must have lat within [-90, 90] and lng within [-180, 180]', 'near');
+  if (radiusKm != null && !(radiusKm > 0)) throw badInput('radiusKm must be positive', 'radiusKm');
+  if (radiusKm != null && !near) throw badInput('radiusKm needs near', 'radiusKm');
 }

@@ -22,6 +22,30 @@ export function pageSize(first: number | null | undefined, fallback: number, arg
   return n;
 }
 
+/**
+ * A page of orders, newest first, as the principal may see them: a customer only their own
+ * (asking for another's is FORBIDDEN), a STORE those with work at its locations. Used by
+ * `orders` and by the contributed field `Customer.orders`.
+ */
+export async function listOrders(ctx: Context, first: number | null | undefined, after: string | null | undefined, filter: OrderFilterData) {
+  const p = requirePrincipal(ctx.principal);
+  const size = pageSize(first, 20);
+  const f: OrderFilterData = { ...filter };
+  if (f.locationId != null && !isUuid(f.locationId)) throw badInput('filter.locationId must be a location id', 'filter');
+  if (p.role === 'CUSTOMER') {
+    if (f.customerId != null && f.customerId !== p.sub) throw forbidden('A customer may list only their own orders');
+    f.customerId = p.sub;
+  }
+  if (p.role === 'STORE') {
+    if (f.locationId != null && !p.locationIds.includes(f.locationId.toLowerCase())) throw forbidden('Not one of your locations');
+    f.locationIds = p.locationIds;
+  }
+  if (after != null && !decodeCursor(after)) throw badInput('after is not a cursor from this connection', 'after');
+  const page = await ctx.services.orders.list(size, after ?? undefined, f);
+  for (const e of page.edges) ctx.loaders.order.prime(e.node.id, e.node);
+  return { edges: page.edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+}
+
 function payload(result: Result<OrderRecord>) {
   return result.ok ? { order: result.value, userErrors: [] } : { order: null, userErrors: result.errors };
 }
@@ -47,22 +71,7 @@ export class OrderResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => OrderFilter, { nullable: true }) filter?: OrderFilter,
   ) {
-    const p = requirePrincipal(ctx.principal);
-    const size = pageSize(first, 20);
-    const f: OrderFilterData = { ...(filter ?? {}) };
-    if (f.locationId != null && !isUuid(f.locationId)) throw badInput('filter.locationId must be a location id', 'filter');
-    if (p.role === 'CUSTOMER') {
-      if (f.customerId != null && f.customerId !== p.sub) throw forbidden('A customer may list only their own orders');
-      f.customerId = p.sub;
-    }
-    if (p.role === 'STORE') {
-      if (f.locationId != null && !p.locationIds.includes(f.locationId.toLowerCase())) throw forbidden('Not one of your locations');
-      f.locationIds = p.locationIds;
-    }
-    if (after != null && !decodeCursor(after)) throw badInput('after is not a cursor from this connection', 'after');
-    const page = await ctx.services.orders.list(size, after, f);
-    for (const e of page.edges) ctx.loaders.order.prime(e.node.id, e.node);
-    return { edges: page.edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    return listOrders(ctx, first, after, filter ?? {});
   }
 
   @Mutation(() => PlaceOrderPayload, { description: 'Places, sources and reserves an order. Same key and input: the same order.' })

@@ -31,22 +31,18 @@ describe('composition with the neighbour subgraphs', () => {
       const m = new RegExp(`^type ${type}\\n((?:\\s+@join__type[^\\n]*\\n)+)`, 'm').exec(sdl);
       return (m?.[1] ?? '').trim().split('\n').map((l) => l.trim()).sort();
     };
-    // the neighbours own these; this subgraph references them by key without resolving them
-    expect(joins('ProductVariant')).toEqual([
-      '@join__type(graph: ORDERS, key: "sku", resolvable: false)',
-      '@join__type(graph: PRODUCTS, key: "sku")',
-    ]);
-    expect(joins('Customer')).toEqual([
-      '@join__type(graph: CUSTOMERS, key: "id")',
-      '@join__type(graph: ORDERS, key: "id", resolvable: false)',
-    ]);
+    // the neighbours own these; this subgraph resolves them by the same key, to contribute fields
+    expect(joins('ProductVariant')).toEqual(['@join__type(graph: ORDERS, key: "sku")', '@join__type(graph: PRODUCTS, key: "sku")']);
+    expect(joins('Customer')).toEqual(['@join__type(graph: CUSTOMERS, key: "id")', '@join__type(graph: ORDERS, key: "id")']);
     expect(joins('Order')).toEqual(['@join__type(graph: ORDERS, key: "id")']);
   });
 
-  it('gives the supergraph’s Customer and ProductVariant the neighbours’ fields, which Order.customer and OrderLine.product reach', () => {
+  it('gives Customer and ProductVariant fields from both sides: the neighbours’ own, and the orders and availability this one contributes', () => {
     const sdl = compose().supergraphSdl!;
-    // one type, fields from two subgraphs
-    expect(sdl).toMatch(/type Customer\n[^{]*\{\n\s+id: ID!\n\s+name: String! @join__field\(graph: CUSTOMERS\)/);
-    expect(sdl).toMatch(/type ProductVariant\n[^{]*\{\n\s+sku: String!\n\s+name: String! @join__field\(graph: PRODUCTS\)/);
+    const body = (type: string) => new RegExp(`^type ${type}\\n[^{]*\\{\\n([^}]*)\\}`, 'm').exec(sdl)?.[1] ?? '';
+    expect(body('Customer')).toMatch(/name: String! @join__field\(graph: CUSTOMERS\)/);
+    expect(body('Customer')).toMatch(/orders\(first: Int, after: String, status: \[OrderStatus!\]\): OrderConnection! @join__field\(graph: ORDERS\)/);
+    expect(body('ProductVariant')).toMatch(/name: String! @join__field\(graph: PRODUCTS\)/);
+    expect(body('ProductVariant')).toMatch(/availability\(near: GeoPointInput, method: FulfillmentMethod, radiusKm: Float\): Availability! @join__field\(graph: ORDERS\)/);
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * Fields this subgraph contributes to the neighbours' entities: `Customer.orders` (the
+ * customer's orders, newest first) and `ProductVariant.availability` (network total and the
+ * locations with stock, nearest first). Thin: the rules live in the order listing and the
+ * inventory service.
+ */
+import DataLoader from 'dataloader';
+import { Arg, Ctx, FieldResolver, Float, Int, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { requirePrincipal } from '../auth/principal';
+import { FulfillmentMethod, GeoPointInput } from '../common/types';
+import { listOrders } from '../orders/order.resolver';
+import { OrderConnection, OrderStatus } from '../orders/order.types';
+import { Availability } from '../inventory/inventory.types';
+import { checkAvailabilityArgs } from '../inventory/inventory.resolver';
+import type { AvailabilityRecord } from '../inventory/inventory.service';
+import { Customer, ProductVariant } from './stubs';
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  @FieldResolver(() => OrderConnection, {
+    description: 'Newest first, keyset paginated. A customer sees only their own; a STORE those with work at its locations.',
+  })
+  orders(
+    @Root() customer: Customer,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('status', () => [OrderStatus], { nullable: true }) status?: OrderStatus[],
+  ) {
+    return listOrders(ctx, first, after, { customerId: customer.id, status: status ?? null });
+  }
+}
+
+/**
+ * Per request and per set of arguments, one availability query for all the variants asking:
+ * a product page's twenty variants, resolved through the router, cost one statement.
+ */
+const availabilityLoaders = new WeakMap<Context, Map<string, DataLoader<string, AvailabilityRecord>>>();
+
+@Resolver(() => ProductVariant)
+export class ProductVariantResolver {
+  @FieldResolver(() => Availability, { description: 'Network available-to-promise of this variant; locations nearest first when `near` is given.' })
+  availability(
+    @Root() variant: ProductVariant,
+    @Ctx() ctx: Context,
+    @Arg('near', () => GeoPointInput, { nullable: true }) near?: GeoPointInput,
+    @Arg('method', () => FulfillmentMethod, { nullable: true }) method?: FulfillmentMethod,
+    @Arg('radiusKm', () => Float, { nullable: true }) radiusKm?: number,
+  ): Promise<AvailabilityRecord> {
+    requirePrincipal(ctx.principal);
+    checkAvailabilityArgs(near, radiusKm);
+    let byArgs = availabilityLoaders.get(ctx);
+    if (!byArgs) availabilityLoaders.set(ctx, (byArgs = new Map()));
+    const key = JSON.stringify([near?.lat ?? null, near?.lng ?? null, method ?? null, radiusKm ?? null]);
+    let loader = byArgs.get(key);
+    if (!loader) {
+      loader = new DataLoader<string, AvailabilityRecord>(async (skus) => {
+        const records = await ctx.services.inventory.availability({ skus: [...skus], near, method, radiusKm });
+        const bySku = new Map(records.map((r) => [r.sku, r]));
+        return skus.map((sku) => bySku.get(sku) ?? { sku, available: 0, locations: [] });
+      });
+      byArgs.set(key, loader);
+    }
+    return loader.load(variant.sku);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The fields this subgraph contributes to the neighbours' entities, asked the way a router
+ * asks them (through `_entities`): Customer.orders and ProductVariant.availability.
+ */
+import pg from 'pg';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { makeLocation, orderInput, stock } from '../helpers/fixtures';
+import { CancelOrderDocument, CustomerOrdersDocument, PlaceOrderDocument, VariantAvailabilityDocument } from '../generated/graphql';
+
+let t: TestApp;
+const placed: Record<string, string[]> = { 'cust-a': [], 'cust-b': [] };
+const codes: string[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp();
+  // three locations west to east, stock of V1 at all, V2 at the middle one only
+  const locs = await Promise.all([0, 1, 2].map((i) => makeLocation(t, { lat: 40, lng: -100 + i * 10 })));
+  codes.push(...locs.map((l) => l.code));
+  await stock(t, [...locs.map((l) => ({ locationId: l.id, sku: 'V1', onHand: 10 })), { locationId: locs[1].id, sku: 'V2', onHand: 4 }, ...locs.map((l) => ({ locationId: l.id, sku: 'P', onHand: 100 }))]);
+  for (const [customerId, n] of [['cust-a', 3], ['cust-b', 1]] as const) {
+    for (let i = 0; i < n; i++) {
+      const r = await t.ok(PlaceOrderDocument, { input: orderInput({ customerId, lines: [{ sku: 'P', quantity: 1, unitPrice: '1.00' }] }), key: `${customerId}-${i}` }, { role: 'SERVICE' });
+      placed[customerId].push(r.placeOrder.order!.id);
+    }
+  }
+  await t.ok(CancelOrderDocument, { id: placed['cust-a'][0], reason: 'changed mind' }, { role: 'AGENT' });
+});
+afterAll(() => t.close());
+
+const customer = (id: string) => [{ __typename: 'Customer', id }];
+type Entity = { __typename: string; id?: string; orders?: { edges: { cursor: string; node: { id: string; customerId: string; status: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+
+describe('Customer.orders', () => {
+  it("lists a customer's orders newest first, filtered by status, in pages", async () => {
+    const all = (await t.ok(CustomerOrdersDocument, { representations: customer('cust-a') }, { role: 'AGENT' }))._entities[0] as Entity;
+    expect(all.id).toBe('cust-a');
+    expect(all.orders!.edges.map((e) => e.node.id)).toEqual([...placed['cust-a']].reverse());
+    expect(all.orders!.edges.every((e) => e.node.customerId === 'cust-a')).toBe(true);
+
+    const cancelled = (await t.ok(CustomerOrdersDocument, { representations: customer('cust-a'), status: ['CANCELLED'] }, { role: 'AGENT' }))._entities[0] as Entity;
+    expect(cancelled.orders!.edges.map((e) => e.node.id)).toEqual([placed['cust-a'][0]]);
+
+    const first = (await t.ok(CustomerOrdersDocument, { representations: customer('cust-a'), first: 2 }, { role: 'AGENT' }))._entities[0] as Entity;
+    expect(first.orders!.pageInfo.hasNextPage).toBe(true);
+    const rest = (await t.ok(CustomerOrdersDocument, { representations: customer('cust-a'), first: 2, after: first.orders!.pageInfo.endCursor }, { role: 'AGENT' }))._entities[0] as Entity;
+    expect([...first.orders!.edges, ...rest.orders!.edges].map((e) => e.node.id)).toEqual([...placed['cust-a']].reverse());
+    expect(rest.orders!.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('gives a customer their own orders and refuses another customer’s', async () => {
+    const own = (await t.ok(CustomerOrdersDocument, { representations: customer('cust-b') }, { role: 'CUSTOMER', sub: 'cust-b' }))._entities[0] as Entity;
+    expect(own.orders!.edges.map((e) => e.node.id)).toEqual(placed['cust-b']);
+    const other = await t.exec(CustomerOrdersDocument, { representations: customer('cust-a') }, { role: 'CUSTOMER', sub: 'cust-b' });
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(other.data)).not.toContain(placed['cust-a'][1]);
+  });
+
+  it('is empty for a customer without orders, and needs a token', async () => {
+    const none = (await t.ok(CustomerOrdersDocument, { representations: customer('nobody') }, { role: 'AGENT' }))._entities[0] as Entity;
+    expect(none.orders!.edges).toEqual([]);
+    expect((await t.exec(CustomerOrdersDocument, { representations: customer('cust-a') }, null)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('ProductVariant.availability', () => {
+  type Variant = { sku: string; availability: { sku: string; available: number; locations: { location: { code: string }; available: number; distanceKm: number | null }[] } };
+  const variants = (...skus: string[]) => skus.map((sku) => ({ __typename: 'ProductVariant', sku }));
+
+  it('gives the network total and the locations with stock, nearest first', async () => {
+    const r = await t.ok(VariantAvailabilityDocument, { representations: variants('V1', 'V2', 'NOPE'), near: { lat: 40, lng: -79 } }, { role: 'CUSTOMER', sub: 'cust-a' });
+    const [v1, v2, nope] = r._entities as Variant[];
+    expect(v1.availability.available).toBe(30);
+    expect(v1.availability.locations.map((l) => l.location.code)).toEqual([codes[2], codes[1], codes[0]]);
+    expect(v1.availability.locations.map((l) => l.distanceKm)).toEqual([...v1.availability.locations.map((l) => l.distanceKm)].sort((a, b) => a! - b!));
+    expect(v2.availability).toMatchObject({ sku: 'V2', available: 4, locations: [{ location: { code: codes[1] }, available: 4 }] });
+    expect(nope.availability).toEqual({ sku: 'NOPE', available: 0, locations: [] });
+    // within a radius: only the nearest location
+    const near = await t.ok(VariantAvailabilityDocument, { representations: variants('V1'), near: { lat: 40, lng: -79 }, radiusKm: 300 }, { role: 'CUSTOMER', sub: 'cust-a' });
+    expect((near._entities[0] as Variant).availability.locations.map((l) => l.location.code)).toEqual([codes[2]]);
+  });
+
+  it('answers all the variants of a request with one statement', async () => {
+    const realQuery = pg.Client.prototype.query;
+    const seen: string[] = [];
+    const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      seen.push(typeof q === 'string' ? q : q.text);
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      const skus = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'V1' : `X${i}`));
+      await t.ok(VariantAvailabilityDocument, { representations: variants(...skus) }, { role: 'SERVICE' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen.filter((s) => s.includes('FROM inventory_positions p JOIN locations l'))).toHaveLength(1);
+  });
+
+  it('refuses a radius without a point, clearly', async () => {
+    const r = await t.exec(VariantAvailabilityDocument, { representations: variants('V1'), radiusKm: 10 }, { role: 'SERVICE' });
+    expect(r.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(r.errors?.[0]?.message).toMatch(/radiusKm needs near/);
+  });
+});
