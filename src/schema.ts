@@ -19,6 +19,7 @@ import { referenceResolvers } from './federation/references';
 import { CustomerResolver, ProductVariantResolver } from './federation/contributed.resolver';
 import { FulfillmentEventResolver, SubscriptionResolver } from './events/event.resolver';
 import { validateMachine } from './fulfillment/state-machine';
+import { badInput } from './common/errors';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
@@ -54,5 +55,22 @@ export async function buildOrdersSchema(): Promise<GraphQLSchema> {
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, fns] of Object.entries(referenceResolvers)) resolvers[type] = { ...(resolvers[type] ?? {}), ...fns };
-  return buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  const subgraph = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  limitRepresentations(subgraph);
+  return subgraph;
+}
+
+/** Representations one `_entities` call may carry; a router batches a page's entities into one call. */
+export const MAX_REPRESENTATIONS = 1000;
+
+/** `_entities` refuses more than MAX_REPRESENTATIONS, with a clear error, before resolving any. */
+function limitRepresentations(schema: GraphQLSchema): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) throw new Error('the subgraph schema has no _entities resolver');
+  field.resolve = (source, args, ctx, info) => {
+    const n = (args as { representations?: unknown[] }).representations?.length ?? 0;
+    if (n > MAX_REPRESENTATIONS) throw badInput(`_entities takes at most ${MAX_REPRESENTATIONS} representations per call, got ${n}`, 'representations');
+    return resolve(source, args, ctx, info);
+  };
 }

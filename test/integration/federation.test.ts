@@ -1,11 +1,13 @@
 /**
- * The fields this subgraph contributes to the neighbours' entities, asked the way a router
- * asks them (through `_entities`): Customer.orders and ProductVariant.availability.
+ * The federation surface as a router uses it, through `_entities`: the fields this subgraph
+ * contributes to the neighbours' entities (Customer.orders, ProductVariant.availability)
+ * and the cap on representations per call.
  */
 import pg from 'pg';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
-import { CancelOrderDocument, CustomerOrdersDocument, PlaceOrderDocument, VariantAvailabilityDocument } from '../generated/graphql';
+import { CancelOrderDocument, CustomerOrdersDocument, EntitiesDocument, PlaceOrderDocument, VariantAvailabilityDocument } from '../generated/graphql';
+import { MAX_REPRESENTATIONS } from '../../src/schema';
 
 let t: TestApp;
 const placed: Record<string, string[]> = { 'cust-a': [], 'cust-b': [] };
@@ -100,5 +102,17 @@ describe('ProductVariant.availability', () => {
     const r = await t.exec(VariantAvailabilityDocument, { representations: variants('V1'), radiusKm: 10 }, { role: 'SERVICE' });
     expect(r.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(r.errors?.[0]?.message).toMatch(/radiusKm needs near/);
+  });
+});
+
+describe('_entities', () => {
+  it(`takes up to ${MAX_REPRESENTATIONS} representations in one call and refuses more, clearly, resolving none`, async () => {
+    const reps = (n: number) => Array.from({ length: n }, (_, i) => ({ __typename: 'Location', id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+    const atCap = await t.ok(EntitiesDocument, { representations: reps(MAX_REPRESENTATIONS) }, { role: 'AGENT' });
+    expect(atCap._entities).toHaveLength(MAX_REPRESENTATIONS);
+    const over = await t.exec(EntitiesDocument, { representations: reps(MAX_REPRESENTATIONS + 1) }, { role: 'AGENT' });
+    expect(over.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(over.errors?.[0]?.message).toBe(`_entities takes at most ${MAX_REPRESENTATIONS} representations per call, got ${MAX_REPRESENTATIONS + 1}`);
+    expect(over.data).toBeNull();
   });
 });
