@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { isUnionType, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, getMetadataStorage } from 'type-graphql';
 import { DateTimeScalar } from './common/scalars';
 import { OrderEventResolver, OrderLineResolver, OrderResolver } from './orders/order.resolver';
@@ -63,14 +63,26 @@ export async function buildOrdersSchema(): Promise<GraphQLSchema> {
 /** Representations one `_entities` call may carry; a router batches a page's entities into one call. */
 export const MAX_REPRESENTATIONS = 1000;
 
-/** `_entities` refuses more than MAX_REPRESENTATIONS, with a clear error, before resolving any. */
+/**
+ * `_entities` refuses, with a clear error and before resolving any: more than
+ * MAX_REPRESENTATIONS, and a representation whose `__typename` is not an entity here.
+ */
 function limitRepresentations(schema: GraphQLSchema): void {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve;
-  if (!field || !resolve) throw new Error('the subgraph schema has no _entities resolver');
+  const union = schema.getType('_Entity');
+  if (!field || !resolve || !isUnionType(union)) throw new Error('the subgraph schema has no _entities resolver');
+  const entities = new Set(union.getTypes().map((t) => t.name));
   field.resolve = (source, args, ctx, info) => {
-    const n = (args as { representations?: unknown[] }).representations?.length ?? 0;
+    const representations = (args as { representations?: { __typename?: unknown }[] }).representations ?? [];
+    const n = representations.length;
     if (n > MAX_REPRESENTATIONS) throw badInput(`_entities takes at most ${MAX_REPRESENTATIONS} representations per call, got ${n}`, 'representations');
+    for (const r of representations) {
+      const type = r?.__typename;
+      if (typeof type !== 'string' || !entities.has(type)) {
+        throw badInput(`representations: ${typeof type === 'string' ? `"${type}" is not an entity of this subgraph` : 'each needs a __typename'} (entities: ${[...entities].join(', ')})`, 'representations');
+      }
+    }
     return resolve(source, args, ctx, info);
   };
 }

@@ -133,6 +133,23 @@ describe('through a gateway', () => {
     expect(sentToOrders.some((q) => q.includes('_entities') && /\.\.\.\s*on ProductVariant\b/.test(q))).toBe(true);
   });
 
+  it('answers with an inline trace (ftv1) when the router asks for one', async () => {
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await running.verifier.sign({ sub: 'shopper', role: 'CUSTOMER' } as never)}`,
+      'x-router-secret': ROUTER_SECRET,
+    };
+    const body = JSON.stringify({ query: '{ locations { code } }' });
+    type Body = { errors?: unknown[]; extensions?: { ftv1?: string } };
+    const traced = (await (await fetch(running.url, { method: 'POST', headers: { ...headers, 'apollo-federation-include-trace': 'ftv1' }, body })).json()) as Body;
+    expect(traced.errors).toBeUndefined();
+    expect(typeof traced.extensions?.ftv1).toBe('string');
+    expect(Buffer.from(traced.extensions!.ftv1!, 'base64').length).toBeGreaterThan(10);
+    // and not when it does not
+    const plain = (await (await fetch(running.url, { method: 'POST', headers, body })).json()) as Body;
+    expect(plain.extensions?.ftv1).toBeUndefined();
+  });
+
   it('is refused by this subgraph without the router secret', async () => {
     const res = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(res.ok).toBe(false);

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
-import { CancelOrderDocument, CustomerOrdersDocument, EntitiesDocument, PlaceOrderDocument, VariantAvailabilityDocument } from '../generated/graphql';
+import { CancelOrderDocument, CustomerOrdersDocument, EntitiesDocument, PlaceOrderDocument, ServiceSdlDocument, VariantAvailabilityDocument } from '../generated/graphql';
 import { MAX_REPRESENTATIONS } from '../../src/schema';
 
 let t: TestApp;
@@ -114,5 +114,64 @@ describe('_entities', () => {
     expect(over.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(over.errors?.[0]?.message).toBe(`_entities takes at most ${MAX_REPRESENTATIONS} representations per call, got ${MAX_REPRESENTATIONS + 1}`);
     expect(over.data).toBeNull();
+  });
+});
+
+describe('the federation specification, checked as the subgraph compatibility suite would', () => {
+  it('_service.sdl has exactly one federation @link, importing exactly the directives it uses', async () => {
+    const sdl = (await t.ok(ServiceSdlDocument, {}, null))._service.sdl!;
+    const links = [...sdl.matchAll(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+", import: \[([^\]]*)\]\)/g)];
+    expect(links).toHaveLength(1);
+    // every other @link is the link specification's own (which buildSubgraphSchema adds)
+    const applied = [...sdl.matchAll(/^\s*@link\(url: "([^"]+)"/gm)].map((m) => m[1]).filter((u) => !u.startsWith('https://specs.apollo.dev/federation/'));
+    expect(applied.every((u) => u.startsWith('https://specs.apollo.dev/link/'))).toBe(true);
+    const imported = links[0][1].split(',').map((s) => s.trim().replace(/"/g, '')).sort();
+    const used = ['@key', '@shareable', '@external', '@requires', '@provides', '@inaccessible', '@override', '@tag', '@interfaceObject', '@composeDirective', '@authenticated', '@requiresScopes', '@policy', '@cost', '@listSize']
+      .filter((d) => new RegExp(`${d}\\b(?!")`).test(sdl.replace(/import: \[[^\]]*\]/, '').replace(/^directive .*$/gm, '')))
+      .sort();
+    expect(imported).toEqual(used);
+  });
+
+  it('_entities answers mixed typenames in order, with null for unknown ids, and refuses an unknown type', async () => {
+    const [loc] = await t.db.query<{ id: string }>('SELECT id FROM locations ORDER BY code LIMIT 1');
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const r = await t.ok(EntitiesDocument, {
+      representations: [
+        { __typename: 'Location', id: loc.id },
+        { __typename: 'Order', id: placed['cust-b'][0] },
+        { __typename: 'Location', id: missing },
+        { __typename: 'ProductVariant', sku: 'V1' },
+        { __typename: 'Order', id: missing },
+        { __typename: 'Customer', id: 'cust-b' },
+      ],
+    }, { role: 'ADMIN' });
+    expect(r._entities.map((e) => (e ? e.__typename : null))).toEqual(['Location', 'Order', null, 'ProductVariant', null, 'Customer']);
+    expect(r._entities[1]).toMatchObject({ id: placed['cust-b'][0], customerId: 'cust-b' });
+    const unknown = await t.exec(EntitiesDocument, { representations: [{ __typename: 'Spaceship', id: loc.id }] }, { role: 'ADMIN' });
+    expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(unknown.errors?.[0]?.message).toMatch(/"Spaceship" is not an entity of this subgraph/);
+  });
+
+  it('resolves every @key it declares, for an instance of each entity', async () => {
+    const sdl = (await t.ok(ServiceSdlDocument, {}, null))._service.sdl!;
+    const keyed = [...sdl.matchAll(/^type (\w+)\s*\n?\s*@key\(fields: "([^"]+)"/gm)].map((m) => ({ type: m[1], fields: m[2].split(' ') }));
+    const one = async (sql: string) => (await t.db.query<Record<string, string>>(sql))[0];
+    const instances: Record<string, Record<string, string>> = {
+      Order: { id: placed['cust-a'][1] },
+      FulfillmentPlan: await one('SELECT id FROM fulfillment_plans LIMIT 1'),
+      FulfillmentGroup: await one('SELECT id FROM fulfillment_groups LIMIT 1'),
+      Location: await one('SELECT id FROM locations LIMIT 1'),
+      InventoryPosition: await one(`SELECT location_id AS "locationId", sku FROM inventory_positions LIMIT 1`),
+      SourcingRule: await one('SELECT id FROM sourcing_rules LIMIT 1'),
+      Customer: { id: 'cust-a' },
+      ProductVariant: { sku: 'V1' },
+    };
+    expect(keyed.map((k) => k.type).sort()).toEqual(Object.keys(instances).sort());
+    for (const { type, fields } of keyed) {
+      const representation: Record<string, string> = { __typename: type };
+      for (const f of fields) representation[f] = instances[type][f];
+      const r = await t.ok(EntitiesDocument, { representations: [representation] }, { role: 'ADMIN' });
+      expect([type, r._entities[0]?.__typename]).toEqual([type, type]);
+    }
   });
 });
