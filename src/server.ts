@@ -27,6 +27,7 @@ import type { EventHub } from './events/hub';
 import type { Principal } from './auth/principal';
 import { contextFor } from './context';
 import { sharedExecution } from './events/shared-execution';
+import { OPERATION_LIMITS, operationLimits } from './limits';
 
 export interface AppDeps {
   config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
@@ -118,8 +119,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     routerSecrets.length === 0 || routerSecrets.some((s) => crypto.timingSafeEqual(digest(s), digest(given ?? '')));
   const wsCleanup = deps.hub ? serveWebSockets(httpServer, deps, fromRouter) : null;
 
+  const limits = operationLimits();
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
+    validationRules: limits.validationRules,
     logger: {
       debug: (m) => deps.log.debug(String(m)),
       info: (m) => deps.log.info(String(m)),
@@ -136,6 +139,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       // Stopping closes every WebSocket (1001, going away) after HTTP has drained.
       { async serverWillStart() { return { async drainServer() { await wsCleanup?.dispose(); } }; } },
       requireTokenPlugin,
+      ...limits.plugins,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -201,6 +205,8 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   const formatError = makeFormatError(deps.config.nodeEnv, deps.log);
   const production = deps.config.nodeEnv === 'production';
   const states = new WeakMap<object, SocketState>();
+  // the same limits as over HTTP
+  const rules = [...specifiedRules, ...operationLimits().validationRules, ...(production ? [NoSchemaIntrospectionCustomRule] : [])];
   // each event executed once per document, variables and principal (shared-execution.ts)
   const execution = sharedExecution((args) => (args.contextValue as Context).principal, () => deps.hub?.tick ?? 0);
   // a subscription's context reads through the subscription pool
@@ -212,8 +218,8 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
     let c = checked.get(query);
     if (!c) {
       try {
-        const document = parse(query);
-        const errors = validate(deps.schema, document, production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules);
+        const document = parse(query, { maxTokens: OPERATION_LIMITS.tokens });
+        const errors = validate(deps.schema, document, rules);
         c = errors.length
           ? { errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) }
           : { document, errors: [] };

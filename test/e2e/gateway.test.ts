@@ -9,7 +9,9 @@ import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, specifiedRules, validate } from 'graphql';
+import { buildOrdersSchema } from '../../src/schema';
+import { OPERATION_LIMITS, operationLimits } from '../../src/limits';
 import { start, type Running } from '../../src/main';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
@@ -131,6 +133,15 @@ describe('through a gateway', () => {
     // (the gateway sends its operations minified: `...on Customer`)
     expect(sentToOrders.some((q) => q.includes('_entities') && /\.\.\.\s*on Customer\b/.test(q))).toBe(true);
     expect(sentToOrders.some((q) => q.includes('_entities') && /\.\.\.\s*on ProductVariant\b/.test(q))).toBe(true);
+  });
+
+  it("passes every subgraph operation the gateway generated through this subgraph's limits", async () => {
+    // they ran above through the real server (a refusal would have failed those tests);
+    // here each is checked alone against the same rules, with the figures the limits see
+    const schema = await buildOrdersSchema();
+    const rules = [...specifiedRules, ...operationLimits().validationRules];
+    expect(sentToOrders.length).toBeGreaterThanOrEqual(5);
+    for (const q of sentToOrders) expect([q, validate(schema, parse(q, { maxTokens: OPERATION_LIMITS.tokens }), rules).map((e) => e.message)]).toEqual([q, []]);
   });
 
   it('answers with an inline trace (ftv1) when the router asks for one', async () => {
