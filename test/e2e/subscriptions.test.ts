@@ -469,6 +469,18 @@ describe('authentication and authorization', () => {
     expect(mine.errors).toEqual([]);
   });
 
+  it('holds subscriptions to the operation limits of HTTP: an alias flood and a depth bomb are refused', async () => {
+    const orderId = await placeOrder();
+    const { client } = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-ws')}` });
+    const aliases = Array.from({ length: 21 }, (_, i) => `s${i}: sequence`).join(' ');
+    const flood = collect(client, `subscription($id: ID!) { orderUpdated(orderId: $id) { ${aliases} } }`, { id: orderId }, (d) => d);
+    const deep = collect(client, `subscription($id: ID!) { orderUpdated(orderId: $id) { ${'order { fulfillmentPlan { '.repeat(6)}id${' } }'.repeat(6)} } }`, { id: orderId }, (d) => d);
+    await flood.waitFor(() => false);
+    await deep.waitFor(() => false);
+    expect(JSON.stringify(flood.errors)).toMatch(/aliases limit of 20 exceeded/i);
+    expect(JSON.stringify(deep.errors)).toMatch(/depth limit of 12 exceeded/i);
+  });
+
   it('closes the socket with 4401 when the token expires', async () => {
     const orderId = await placeOrder();
     const { client, closed } = connect({ authorization: `Bearer ${await token('AGENT', 'agent-short', '2s')}` });
