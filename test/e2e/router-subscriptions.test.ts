@@ -90,13 +90,27 @@ it('serves the subgraph operation the router writes, with the token from the pro
   s.ws.close(1000);
 });
 
-it('refuses a socket without the router secret (4403), and one without a token (4401)', async () => {
+it('refuses a socket without a matching router secret (4403), accepts either of two, and refuses one without a token (4401)', async () => {
   const token = await running.verifier.sign({ sub: 'router-customer', role: 'CUSTOMER' });
   const noSecret = routerSocket({ authorization: `Bearer ${token}` });
   await new Promise((r) => noSecret.ws.once('open', r));
   noSecret.ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
   await noSecret.until(() => noSecret.closed() !== null);
   expect(noSecret.closed()!.code).toBe(4403);
+
+  // either of the two configured secrets (one being rotated out) opens the socket; a wrong one does not
+  for (const secret of ['old-one', SECRET]) {
+    const s = routerSocket({ 'x-router-secret': secret, authorization: `Bearer ${token}` });
+    await new Promise((r) => s.ws.once('open', r));
+    s.ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await s.until(() => s.frames.some((f) => f.type === 'connection_ack'));
+    s.ws.close(1000);
+  }
+  const wrong = routerSocket({ 'x-router-secret': 'old-on', authorization: `Bearer ${token}` });
+  await new Promise((r) => wrong.ws.once('open', r));
+  wrong.ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+  await wrong.until(() => wrong.closed() !== null);
+  expect(wrong.closed()!.code).toBe(4403);
 
   const noToken = routerSocket({ 'x-router-secret': SECRET });
   await new Promise((r) => noToken.ws.once('open', r));
