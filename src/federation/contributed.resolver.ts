@@ -9,7 +9,8 @@ import { Arg, Ctx, FieldResolver, Float, Int, Resolver, Root } from 'type-graphq
 import type { Context } from '../context';
 import { requirePrincipal } from '../auth/principal';
 import { FulfillmentMethod, GeoPointInput } from '../common/types';
-import { listOrders } from '../orders/order.resolver';
+import { orderConnection, orderListing } from '../orders/order.resolver';
+import type { OrderPage } from '../orders/order.service';
 import { OrderConnection, OrderStatus } from '../orders/order.types';
 import { Availability } from '../inventory/inventory.types';
 import { checkAvailabilityArgs } from '../inventory/inventory.resolver';
@@ -21,15 +22,32 @@ export class CustomerResolver {
   @FieldResolver(() => OrderConnection, {
     description: 'Newest first, keyset paginated. A customer sees only their own; a STORE those with work at its locations.',
   })
-  orders(
+  async orders(
     @Root() customer: Customer,
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('status', () => [OrderStatus], { nullable: true }) status?: OrderStatus[],
   ) {
-    return listOrders(ctx, first, after, { customerId: customer.id, status: status ?? null });
+    const { size, filter } = orderListing(ctx, first, after, { customerId: customer.id, status: status ?? null });
+    // every customer of the request asking alike: one statement (listByCustomers)
+    const key = JSON.stringify([size, after ?? null, filter.status ?? null, filter.locationIds ?? null]);
+    const loader = loaderFor(customerOrderLoaders, ctx, key, () =>
+      new DataLoader<string, OrderPage>((ids) => ctx.services.orders.listByCustomers(ids, size, after, { ...filter, customerId: null })),
+    );
+    return orderConnection(ctx, await loader.load(customer.id));
   }
+}
+
+const customerOrderLoaders = new WeakMap<Context, Map<string, DataLoader<string, OrderPage>>>();
+
+/** The request's loader for one set of arguments, made on first use. */
+function loaderFor<L>(loaders: WeakMap<Context, Map<string, L>>, ctx: Context, key: string, make: () => L): L {
+  let byArgs = loaders.get(ctx);
+  if (!byArgs) loaders.set(ctx, (byArgs = new Map()));
+  let loader = byArgs.get(key);
+  if (!loader) byArgs.set(key, (loader = make()));
+  return loader;
 }
 
 /**
@@ -50,18 +68,14 @@ export class ProductVariantResolver {
   ): Promise<AvailabilityRecord> {
     requirePrincipal(ctx.principal);
     checkAvailabilityArgs(near, radiusKm);
-    let byArgs = availabilityLoaders.get(ctx);
-    if (!byArgs) availabilityLoaders.set(ctx, (byArgs = new Map()));
     const key = JSON.stringify([near?.lat ?? null, near?.lng ?? null, method ?? null, radiusKm ?? null]);
-    let loader = byArgs.get(key);
-    if (!loader) {
-      loader = new DataLoader<string, AvailabilityRecord>(async (skus) => {
+    const loader = loaderFor(availabilityLoaders, ctx, key, () =>
+      new DataLoader<string, AvailabilityRecord>(async (skus) => {
         const records = await ctx.services.inventory.availability({ skus: [...skus], near, method, radiusKm });
         const bySku = new Map(records.map((r) => [r.sku, r]));
         return skus.map((sku) => bySku.get(sku) ?? { sku, available: 0, locations: [] });
-      });
-      byArgs.set(key, loader);
-    }
+      }),
+    );
     return loader.load(variant.sku);
   }
 }

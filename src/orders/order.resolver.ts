@@ -9,7 +9,7 @@ import { money, Money } from '../common/types';
 import { Location } from '../inventory/inventory.types';
 import { FulfillmentPlan } from '../fulfillment/fulfillment.types';
 import { Customer, ProductVariant } from '../federation/stubs';
-import { MAX_PAGE, decodeCursor, type OrderFilterData } from './order.service';
+import { MAX_PAGE, decodeCursor, type OrderFilterData, type OrderPage } from './order.service';
 import type { OrderEventRecord, OrderLineRecord, OrderRecord } from './records';
 import { visibleOrder } from './access';
 import {
@@ -23,11 +23,11 @@ export function pageSize(first: number | null | undefined, fallback: number, arg
 }
 
 /**
- * A page of orders, newest first, as the principal may see them: a customer only their own
- * (asking for another's is FORBIDDEN), a STORE those with work at its locations. Used by
- * `orders` and by the contributed field `Customer.orders`.
+ * An order listing as the principal may see it: a customer only their own (asking for
+ * another's is FORBIDDEN), a STORE those with work at its locations. Returns the page size
+ * and the filter to run; shared by `orders` and the contributed field `Customer.orders`.
  */
-export async function listOrders(ctx: Context, first: number | null | undefined, after: string | null | undefined, filter: OrderFilterData) {
+export function orderListing(ctx: Context, first: number | null | undefined, after: string | null | undefined, filter: OrderFilterData) {
   const p = requirePrincipal(ctx.principal);
   const size = pageSize(first, 20);
   const f: OrderFilterData = { ...filter };
@@ -41,7 +41,11 @@ export async function listOrders(ctx: Context, first: number | null | undefined,
     f.locationIds = p.locationIds;
   }
   if (after != null && !decodeCursor(after)) throw badInput('after is not a cursor from this connection', 'after');
-  const page = await ctx.services.orders.list(size, after ?? undefined, f);
+  return { size, filter: f };
+}
+
+/** A page as the connection type, its orders primed in the request's loader. */
+export function orderConnection(ctx: Context, page: OrderPage) {
   for (const e of page.edges) ctx.loaders.order.prime(e.node.id, e.node);
   return { edges: page.edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
 }
@@ -71,7 +75,8 @@ export class OrderResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => OrderFilter, { nullable: true }) filter?: OrderFilter,
   ) {
-    return listOrders(ctx, first, after, filter ?? {});
+    const listing = orderListing(ctx, first, after, filter ?? {});
+    return orderConnection(ctx, await ctx.services.orders.list(listing.size, after, listing.filter));
   }
 
   @Mutation(() => PlaceOrderPayload, { description: 'Places, sources and reserves an order. Same key and input: the same order.' })

@@ -64,6 +64,31 @@ describe('Customer.orders', () => {
   });
 });
 
+describe('Customer.orders for several customers', () => {
+  it('answers every customer of one request with one statement, each with their own page', async () => {
+    const realQuery = pg.Client.prototype.query;
+    const seen: string[] = [];
+    const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      seen.push(typeof q === 'string' ? q : q.text);
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    let r;
+    try {
+      r = await t.ok(CustomerOrdersDocument, { representations: [...customer('cust-a'), ...customer('nobody'), ...customer('cust-b')], first: 2 }, { role: 'AGENT' });
+    } finally {
+      spy.mockRestore();
+    }
+    const [a, nobody, b] = r._entities as Entity[];
+    expect(a.orders!.edges.map((e) => e.node.id)).toEqual([...placed['cust-a']].reverse().slice(0, 2));
+    expect(a.orders!.pageInfo.hasNextPage).toBe(true);
+    expect(nobody.orders!.edges).toEqual([]);
+    expect(b.orders!.edges.map((e) => e.node.id)).toEqual(placed['cust-b']);
+    expect(b.orders!.pageInfo.hasNextPage).toBe(false);
+    expect(seen.filter((q) => /FROM orders o/.test(q))).toHaveLength(1);
+  });
+});
+
 describe('ProductVariant.availability', () => {
   type Variant = { sku: string; availability: { sku: string; available: number; locations: { location: { code: string }; available: number; distanceKm: number | null }[] } };
   const variants = (...skus: string[]) => skus.map((sku) => ({ __typename: 'ProductVariant', sku }));
