@@ -30,6 +30,22 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const customer = (id: string) => [{ __typename: 'Customer', id }];
+
+/** The SQL statements `run` sends, counted at the pg driver, below every layer of ours. */
+async function statementsOf<T>(run: () => Promise<T>): Promise<{ seen: string[]; result: T }> {
+  const realQuery = pg.Client.prototype.query;
+  const seen: string[] = [];
+  const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text: string };
+    seen.push(typeof q === 'string' ? q : q.text);
+    return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as never);
+  try {
+    return { seen, result: await run() };
+  } finally {
+    spy.mockRestore();
+  }
+}
 type Entity = { __typename: string; id?: string; orders?: { edges: { cursor: string; node: { id: string; customerId: string; status: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
 
 describe('Customer.orders', () => {
@@ -66,19 +82,9 @@ describe('Customer.orders', () => {
 
 describe('Customer.orders for several customers', () => {
   it('answers every customer of one request with one statement, each with their own page', async () => {
-    const realQuery = pg.Client.prototype.query;
-    const seen: string[] = [];
-    const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      seen.push(typeof q === 'string' ? q : q.text);
-      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as never);
-    let r;
-    try {
-      r = await t.ok(CustomerOrdersDocument, { representations: [...customer('cust-a'), ...customer('nobody'), ...customer('cust-b')], first: 2 }, { role: 'AGENT' });
-    } finally {
-      spy.mockRestore();
-    }
+    const { seen, result: r } = await statementsOf(() =>
+      t.ok(CustomerOrdersDocument, { representations: [...customer('cust-a'), ...customer('nobody'), ...customer('cust-b')], first: 2 }, { role: 'AGENT' }),
+    );
     const [a, nobody, b] = r._entities as Entity[];
     expect(a.orders!.edges.map((e) => e.node.id)).toEqual([...placed['cust-a']].reverse().slice(0, 2));
     expect(a.orders!.pageInfo.hasNextPage).toBe(true);
@@ -107,19 +113,8 @@ describe('ProductVariant.availability', () => {
   });
 
   it('answers all the variants of a request with one statement', async () => {
-    const realQuery = pg.Client.prototype.query;
-    const seen: string[] = [];
-    const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      seen.push(typeof q === 'string' ? q : q.text);
-      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as never);
-    try {
-      const skus = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'V1' : `X${i}`));
-      await t.ok(VariantAvailabilityDocument, { representations: variants(...skus) }, { role: 'SERVICE' });
-    } finally {
-      spy.mockRestore();
-    }
+    const skus = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'V1' : `X${i}`));
+    const { seen } = await statementsOf(() => t.ok(VariantAvailabilityDocument, { representations: variants(...skus) }, { role: 'SERVICE' }));
     expect(seen.filter((s) => s.includes('FROM inventory_positions p JOIN locations l'))).toHaveLength(1);
   });
 
