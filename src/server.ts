@@ -28,6 +28,7 @@ import type { Principal } from './auth/principal';
 import { contextFor } from './context';
 import { sharedExecution } from './events/shared-execution';
 import { OPERATION_LIMITS, operationLimits } from './limits';
+import { readiness } from './health';
 
 export interface AppDeps {
   config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
@@ -145,6 +146,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   await apollo.start();
 
+  // for orchestrators: live (the process serves), ready (database, migrations, listener)
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const r = await readiness(deps.db, deps.hub);
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'unavailable', checks: r.checks });
+  });
   app.get('/health', async (_req, res) => {
     try {
       await deps.db.query('SELECT 1');

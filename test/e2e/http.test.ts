@@ -46,6 +46,24 @@ it('answers /health', async () => {
   expect(await res.json()).toEqual({ status: 'ok' });
 });
 
+it('answers /health/live, and /health/ready with each check, 503 while a migration is missing', async () => {
+  const live = await fetch(base.replace('/graphql', '/health/live'));
+  expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
+  const ready = await fetch(base.replace('/graphql', '/health/ready'));
+  expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', migrations: 'ok', listener: 'ok' } }]);
+  // a database that lacks this build's last migration (an older schema) is not ready
+  const [last] = await tdb.db.query<{ id: number; timestamp: string; name: string }>('SELECT id, timestamp, name FROM migrations ORDER BY id DESC LIMIT 1');
+  await tdb.db.query('DELETE FROM migrations WHERE id = $1', [last.id]);
+  try {
+    const notReady = await fetch(base.replace('/graphql', '/health/ready'));
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: 'unavailable', checks: { database: 'ok', migrations: `missing: ${last.name}`, listener: 'ok' } });
+  } finally {
+    await tdb.db.query('INSERT INTO migrations (id, timestamp, name) VALUES ($1, $2, $3)', [last.id, last.timestamp, last.name]);
+  }
+  expect((await fetch(base.replace('/graphql', '/health/ready'))).status).toBe(200);
+});
+
 it('serves { __typename } without a token and refuses the rest with 401 UNAUTHENTICATED', async () => {
   expect((await post({ query: '{ __typename }' })).json.data).toEqual({ __typename: 'Query' });
   const anon = await post({ query: '{ locations { id } }' });
