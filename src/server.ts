@@ -29,6 +29,7 @@ import { contextFor } from './context';
 import { sharedExecution } from './events/shared-execution';
 import { OPERATION_LIMITS, operationLimits } from './limits';
 import { readiness } from './health';
+import { metrics, registry, since } from './metrics';
 
 export interface AppDeps {
   config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
@@ -140,12 +141,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
       // Stopping closes every WebSocket (1001, going away) after HTTP has drained.
       { async serverWillStart() { return { async drainServer() { await wsCleanup?.dispose(); } }; } },
       requireTokenPlugin,
+      metricsPlugin,
       ...limits.plugins,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
   await apollo.start();
 
+  // Prometheus text format; expose it to the monitoring network only
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', registry.contentType);
+    res.end(await registry.metrics());
+  });
   // for orchestrators: live (the process serves), ready (database, migrations, listener)
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
@@ -245,7 +252,7 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   return useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
       schema: deps.schema,
-      subscribe: (args) => execution.subscribe(args),
+      subscribe: async (args) => counted(await execution.subscribe(args)),
       onConnect: async (ctx) => {
         const state: SocketState = {};
         states.set(ctx.extra.socket, state);
@@ -302,4 +309,69 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
     },
     wss,
   );
+}
+
+/**
+ * Operation names become metric labels: only names a schema could declare, and at most 200
+ * distinct ones per process (clients choose them); the rest count as "other".
+ */
+const seenOperations = new Set<string>();
+function operationLabel(name: string | null | undefined): string {
+  if (!name) return 'anonymous';
+  if (seenOperations.has(name)) return name;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) || seenOperations.size >= 200) return 'other';
+  seenOperations.add(name);
+  return name;
+}
+
+/** Request rate, outcome and latency per operation over HTTP (orders_graphql_*). */
+const metricsPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    const start = process.hrtime.bigint();
+    return {
+      async willSendResponse(rc) {
+        const operation = operationLabel(rc.operationName);
+        const type = rc.operation?.operation ?? 'unknown';
+        const errors = rc.response.body.kind === 'single' && (rc.response.body.singleResult.errors?.length ?? 0) > 0;
+        metrics.requests.inc({ operation, type, outcome: errors ? 'error' : 'ok' });
+        metrics.requestSeconds.observe({ operation, type }, since(start));
+      },
+    };
+  },
+};
+
+/** A subscription's stream counted in orders_active_subscriptions while it is open. */
+function counted<T>(result: AsyncGenerator<T> | T): AsyncGenerator<T> | T {
+  if (!result || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return result;
+  const source = result as AsyncGenerator<T>;
+  metrics.activeSubscriptions.inc();
+  let open = true;
+  const close = () => {
+    if (open) metrics.activeSubscriptions.dec();
+    open = false;
+  };
+  const gen = {
+    async next() {
+      try {
+        const r = await source.next();
+        if (r.done) close();
+        return r;
+      } catch (err) {
+        close();
+        throw err;
+      }
+    },
+    async return(value?: unknown) {
+      close();
+      return source.return(value as never);
+    },
+    async throw(err: unknown) {
+      close();
+      return source.throw(err);
+    },
+    [Symbol.asyncIterator]() {
+      return gen;
+    },
+  };
+  return gen as unknown as AsyncGenerator<T>;
 }

@@ -10,6 +10,7 @@
  */
 import type { Context } from '../context';
 import { createLoaders } from '../loaders';
+import { metrics } from '../metrics';
 
 export interface StreamSource<T extends { sequence: number }> {
   /** Registers the wake-up with the hub; returns the unsubscribe. */
@@ -96,6 +97,8 @@ async function* loop<T extends { sequence: number }>(ctx: Context, source: Strea
         ctx.loaders = createLoaders(ctx.db);
         await source.check(item);
         last = item.sequence;
+        const at = (item as { at?: unknown }).at;
+        if (at instanceof Date) metrics.outboxLagSeconds.observe(Math.max(0, Date.now() - at.getTime()) / 1000);
         yield item;
       }
     }

@@ -3,6 +3,7 @@
  * converted from a cart reservation) and the keyset listing. The lifecycle after placement
  * lives in lifecycle.service.ts; who may read what, in access.ts.
  */
+import { metrics } from '../metrics';
 import crypto from 'node:crypto';
 import type { Database, Tx } from '../db/database';
 import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError, withUserErrors, abortWith } from '../common/errors';
@@ -159,8 +160,10 @@ export class OrderService {
     const hash = requestHash(input);
     const pickupLocationId = input.pickupLocationId?.toLowerCase() ?? null;
 
-    return withUserErrors(async () =>
+    let fresh = false; // this call placed the order (not a replay of the key)
+    const result = await withUserErrors(async () =>
       await this.db.transaction(async (tx) => {
+        fresh = false;
         // Claim the key first: a concurrent duplicate blocks here until this transaction ends.
         const claimed = await tx.query(
           `INSERT INTO idempotency_keys (principal, operation, key, request_hash) VALUES ($1, 'placeOrder', $2, $3)
@@ -255,9 +258,12 @@ export class OrderService {
         await tx.query(`UPDATE idempotency_keys SET result_id = $4 WHERE principal = $1 AND operation = 'placeOrder' AND key = $2 AND request_hash = $3`, [
           principal.sub, idempotencyKey, hash, orderId,
         ]);
+        fresh = true;
         return ok(toOrder(row));
       }),
     );
+    if (result.ok && fresh) metrics.ordersPlaced.inc();
+    return result;
   }
 
   /**

@@ -6,6 +6,7 @@
  * the last attempt locks the positions first, so it cannot lose. Stock is never oversold:
  * the guard and the table's CHECK (reserved <= on_hand) both refuse it.
  */
+import { metrics, since } from '../metrics';
 import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
@@ -100,7 +101,7 @@ export class SourcingService {
 
   /** A dry run: the plan the order would get now, reserving nothing. */
   async preview(q: Queryable, request: PlanRequest, rule: RuleRecord): Promise<Plan> {
-    return planFromTable(request, await this.candidateTable(q, request), rule);
+    return timedPlan(request, await this.candidateTable(q, request), rule);
   }
 
   /**
@@ -137,13 +138,14 @@ export class SourcingService {
           if (locking) await this.lockSkus(tx, skus, opts.capacity);
           const table = await this.candidateTable(tx, request);
           const capacity = opts.capacity && rule.constraints.respectCapacity;
-          const p = planFromTable(request, table, capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
+          const p = timedPlan(request, table, capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
           if (capacity) await this.claimCapacity(tx, p, table);
           await this.reserve(tx, p, rule.constraints.useSafetyStock);
           return p;
         });
       } catch (err) {
         if (!(err instanceof ReservationLost) || locking) throw err;
+        metrics.reservationConflicts.inc();
       }
     }
   }
@@ -287,3 +289,12 @@ export function promisedBy(method: FulfillmentMethod, km: number, now: Date): Da
   return new Date(now.getTime() + (1 + Math.ceil(km / 800)) * 24 * hour);
 }
 
+/** The planner, its time recorded (orders_sourcing_plan_duration_seconds). */
+function timedPlan(request: PlanRequest, table: CandidateTable, rule: RuleRecord): Plan {
+  const start = process.hrtime.bigint();
+  try {
+    return planFromTable(request, table, rule);
+  } finally {
+    metrics.planSeconds.observe(since(start));
+  }
+}

@@ -122,6 +122,29 @@ it('places an order and follows it to delivery over HTTP', async () => {
   expect(mine.json.data.order).toBeNull(); // customer-e2e is not customer-1
 });
 
+it('serves Prometheus metrics: requests by operation, orders placed, sourcing latency', async () => {
+  const text = async () => (await fetch(base.replace('/graphql', '/metrics'))).text();
+  const value = (body: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+  const before = await text();
+  const placedBefore = value(before, 'orders_placed_total');
+  const res = await post(
+    {
+      query: 'mutation Checkout($input: PlaceOrderInput!) { placeOrder(input: $input, idempotencyKey: "metrics-1") { order { id } userErrors { message } } }',
+      operationName: 'Checkout',
+      variables: { input: { customerId: 'metrics-customer', channel: 'web', method: 'SHIP', currencyCode: 'USD', lines: [{ sku: 'TEE-0001-S', quantity: 1, unitPrice: '19.99' }], shippingAddress: { line1: '1 Main St', city: 'New York', postalCode: '10001', countryCode: 'US', geo: { lat: 40.75, lng: -73.99 } } } },
+    },
+    await bearer('SERVICE'),
+  );
+  expect(res.json.errors).toBeUndefined();
+  const after = await text();
+  expect(value(after, 'orders_placed_total')).toBe(placedBefore + 1);
+  expect(value(after, 'orders_graphql_requests_total{operation="Checkout",type="mutation",outcome="ok"}')).toBe(1);
+  expect(value(after, 'orders_graphql_request_duration_seconds_count{operation="Checkout",type="mutation"}')).toBe(1);
+  expect(value(after, 'orders_sourcing_plan_duration_seconds_count')).toBeGreaterThan(value(before, 'orders_sourcing_plan_duration_seconds_count') || 0);
+  expect(after).toMatch(/^orders_active_subscriptions 0$/m);
+  expect(after).toMatch(/^process_resident_memory_bytes \d+/m);
+});
+
 it('masks unexpected errors in production: no message, stack or SQL', async () => {
   await tdb.db.query('ALTER TABLE locations RENAME TO locations_gone');
   try {

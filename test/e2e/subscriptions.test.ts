@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/app';
 import { orderInput } from '../helpers/fixtures';
 import { appendOrderEvents } from '../../src/events/outbox';
+import { metrics } from '../../src/metrics';
 import type { OrderStatusValue } from '../../src/orders/status';
 import {
   AdjustInventoryDocument, AdvanceFulfillmentDocument, FulfillmentUpdatesDocument, InventoryChangedDocument, type InventoryChangedSubscription, HoldOrderDocument, OrderUpdatedDocument, PlaceOrderDocument, ReleaseOrderHoldDocument,
@@ -220,6 +221,22 @@ it('delivers while every connection of the HTTP pool waits in a write transactio
   }
   const done = await Promise.all(mutations);
   expect(done.every((d) => d.holdOrder.userErrors.length === 0)).toBe(true);
+});
+
+it('counts open subscriptions and the outbox lag of what they deliver in the metrics', async () => {
+  const gauge = async () => (await metrics.activeSubscriptions.get()).values[0]?.value ?? 0;
+  const lagCount = async () => (await metrics.outboxLagSeconds.get()).values.find((v) => v.metricName === 'orders_outbox_lag_seconds_count')?.value ?? 0;
+  const orderId = await placeOrder();
+  const open = await gauge();
+  const lagBefore = await lagCount();
+  const { client } = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-ws')}` });
+  const subs = [0, 1, 2].map(() => follow(client, { orderId, afterSequence: 0 }));
+  await Promise.all(subs.map((sub) => sub.waitFor((e) => e.length >= 2)));
+  expect(await gauge()).toBe(open + 3);
+  expect(await lagCount()).toBeGreaterThanOrEqual(lagBefore + 6);
+  await client.dispose();
+  for (let i = 0; i < 50 && (await gauge()) !== open; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(await gauge()).toBe(open);
 });
 
 it('without afterSequence is live only; afterSequence 0 replays the whole history', async () => {
