@@ -82,6 +82,23 @@ it('in production: no introspection, no field suggestions', async () => {
   expect(typo.json.errors![0].message).not.toMatch(/Did you mean/);
 });
 
+it('refuses the usual attacks: a batch, __schema behind an alias, a fragment cycle, an oversized page', async () => {
+  const auth = await bearer('ADMIN');
+  // batched requests (an array body) are not served
+  const batch = await post([{ query: '{ __typename }' }, { query: '{ __typename }' }], auth);
+  expect(batch.status).toBe(400);
+  // introspection stays off in production under another name
+  const aliased = await post({ query: '{ s: __schema { types { name } } }' }, auth);
+  expect(aliased.json.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(aliased.json.data).toBeUndefined();
+  // fragments that spread each other
+  const cycle = await post({ query: '{ locations { ...A } } fragment A on Location { id ...B } fragment B on Location { code ...A }' }, auth);
+  expect(cycle.json.errors![0].message).toMatch(/Cannot spread fragment "A" within itself/);
+  // pages are at most 100
+  const page = await post({ query: '{ orders(first: 101) { edges { node { id } } } }' }, auth);
+  expect(page.json.errors![0]).toMatchObject({ message: 'first must be between 0 and 100', extensions: { code: 'BAD_USER_INPUT' } });
+});
+
 it('refuses bodies over 1 MB with 413', async () => {
   const r = await post({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } });
   expect(r.status).toBe(413);
