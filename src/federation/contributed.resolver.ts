@@ -39,22 +39,27 @@ export class CustomerResolver {
   }
 }
 
-const customerOrderLoaders = new WeakMap<Context, Map<string, DataLoader<string, OrderPage>>>();
+const customerOrderLoaders = new WeakMap<object, Map<string, DataLoader<string, OrderPage>>>();
 
-/** The request's loader for one set of arguments, made on first use. */
-function loaderFor<L>(loaders: WeakMap<Context, Map<string, L>>, ctx: Context, key: string, make: () => L): L {
-  let byArgs = loaders.get(ctx);
-  if (!byArgs) loaders.set(ctx, (byArgs = new Map()));
+/**
+ * The loader for one set of arguments, made on first use and kept with the context's
+ * DataLoaders: a request's for HTTP, an event's for a subscription (which replaces them for
+ * every event, so nothing read for one event is served to the next).
+ */
+function loaderFor<L>(loaders: WeakMap<object, Map<string, L>>, ctx: Context, key: string, make: () => L): L {
+  let byArgs = loaders.get(ctx.loaders);
+  if (!byArgs) loaders.set(ctx.loaders, (byArgs = new Map()));
   let loader = byArgs.get(key);
   if (!loader) byArgs.set(key, (loader = make()));
   return loader;
 }
 
 /**
- * Per request and per set of arguments, one availability query for all the variants asking:
- * a product page's twenty variants, resolved through the router, cost one statement.
+ * Per request (or subscription event) and per set of arguments, one availability query for
+ * all the variants asking: a product page's twenty variants, through the router, cost one
+ * statement.
  */
-const availabilityLoaders = new WeakMap<Context, Map<string, DataLoader<string, AvailabilityRecord>>>();
+const availabilityLoaders = new WeakMap<object, Map<string, DataLoader<string, AvailabilityRecord>>>();
 
 @Resolver(() => ProductVariant)
 export class ProductVariantResolver {

@@ -223,6 +223,25 @@ it('delivers while every connection of the HTTP pool waits in a write transactio
   expect(done.every((d) => d.holdOrder.userErrors.length === 0)).toBe(true);
 });
 
+it("reads a contributed field afresh for every event: a line's product availability follows the stock", async () => {
+  const orderId = await placeOrder();
+  const [pos] = await tdb.db.query<{ location_id: string }>(
+    `SELECT location_id FROM inventory_positions WHERE sku = 'TEE-0001-S' AND on_hand - reserved - safety_stock > 0 ORDER BY location_id LIMIT 1`,
+  );
+  const { client } = connect({ authorization: `Bearer ${await token('CUSTOMER', 'customer-ws')}` });
+  const query = 'subscription($id: ID!) { orderUpdated(orderId: $id) { sequence order { lines { product { availability { available } } } } } }';
+  const sub = collect<number>(client, query, { id: orderId }, (d) => d.orderUpdated.order.lines[0].product.availability.available);
+  await new Promise((r) => setTimeout(r, 300)); // subscribed (live only)
+  await holdAndRelease(orderId, 1);
+  await sub.waitFor((e) => e.length >= 2);
+  await gql(AdjustInventoryDocument, { locationId: pos.location_id, sku: 'TEE-0001-S', delta: 7, reason: 'count' }, 'ADMIN');
+  await holdAndRelease(orderId, 1);
+  await sub.waitFor((e) => e.length >= 4);
+  expect(sub.errors).toEqual([]);
+  expect(sub.events[0]).toBe(sub.events[1]);
+  expect(sub.events[2]).toBe(sub.events[0] + 7);
+});
+
 it('counts open subscriptions and the outbox lag of what they deliver in the metrics', async () => {
   const gauge = async () => (await metrics.activeSubscriptions.get()).values[0]?.value ?? 0;
   const lagCount = async () => (await metrics.outboxLagSeconds.get()).values.find((v) => v.metricName === 'orders_outbox_lag_seconds_count')?.value ?? 0;
