@@ -26,7 +26,7 @@ import { CloseCode } from 'graphql-ws';
 import type { EventHub } from './events/hub';
 import type { Principal } from './auth/principal';
 import { contextFor } from './context';
-import { sharedExecution } from './events/shared-execution';
+import { isAsyncIterable, mapStream, sharedExecution } from './events/shared-execution';
 import { OPERATION_LIMITS, operationLimits } from './limits';
 import { readiness } from './health';
 import { metrics, registry, since } from './metrics';
@@ -252,7 +252,13 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   return useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
       schema: deps.schema,
-      subscribe: async (args) => counted(await execution.subscribe(args)),
+      // each open subscription counted in orders_active_subscriptions until its stream ends
+      subscribe: async (args) => {
+        const result = await execution.subscribe(args);
+        if (!isAsyncIterable(result)) return result;
+        metrics.activeSubscriptions.inc();
+        return mapStream(result, (r) => r, () => metrics.activeSubscriptions.dec());
+      },
       onConnect: async (ctx) => {
         const state: SocketState = {};
         states.set(ctx.extra.socket, state);
@@ -339,39 +345,3 @@ const metricsPlugin: ApolloServerPlugin<Context> = {
     };
   },
 };
-
-/** A subscription's stream counted in orders_active_subscriptions while it is open. */
-function counted<T>(result: AsyncGenerator<T> | T): AsyncGenerator<T> | T {
-  if (!result || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return result;
-  const source = result as AsyncGenerator<T>;
-  metrics.activeSubscriptions.inc();
-  let open = true;
-  const close = () => {
-    if (open) metrics.activeSubscriptions.dec();
-    open = false;
-  };
-  const gen = {
-    async next() {
-      try {
-        const r = await source.next();
-        if (r.done) close();
-        return r;
-      } catch (err) {
-        close();
-        throw err;
-      }
-    },
-    async return(value?: unknown) {
-      close();
-      return source.return(value as never);
-    },
-    async throw(err: unknown) {
-      close();
-      return source.throw(err);
-    },
-    [Symbol.asyncIterator]() {
-      return gen;
-    },
-  };
-  return gen as unknown as AsyncGenerator<T>;
-}

@@ -72,23 +72,39 @@ export function sharedExecution(principalOf: (args: ExecutionArgs) => Principal 
   };
 }
 
-function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
+export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
 }
 
 /**
  * `source` mapped by `fn`; return() and throw() reach the source at once, as graphql-js's own
  * mapping does (an async generator function would hold return() until a pending next() settled).
+ * `onEnd` runs once when the stream ends, however it ends.
  */
-function mapStream<T, U>(source: AsyncIterable<T>, fn: (t: T) => U | Promise<U>): AsyncGenerator<U> {
+export function mapStream<T, U>(source: AsyncIterable<T>, fn: (t: T) => U | Promise<U>, onEnd?: () => void): AsyncGenerator<U> {
   const it = source[Symbol.asyncIterator]();
+  let ended = false;
+  const end = () => {
+    if (!ended) onEnd?.();
+    ended = true;
+  };
   const close = async () => {
+    end();
     if (typeof it.return === 'function') await it.return();
   };
   const gen: AsyncGenerator<U> = {
     async next() {
-      const r = await it.next();
-      if (r.done) return { done: true, value: undefined };
+      let r: IteratorResult<T>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        end();
+        throw err;
+      }
+      if (r.done) {
+        end();
+        return { done: true, value: undefined };
+      }
       try {
         return { done: false, value: await fn(r.value) };
       } catch (err) {
