@@ -19,7 +19,10 @@ export interface Config {
   /** Port of the embedded PostgreSQL (default 54329, away from a system server on 5432). */
   embeddedPgPort: number;
   jwtSecret?: string;
+  /** RS256/ES256 keys for tokens: an https URL (http only on loopback or outside production). */
   jwksUrl?: string;
+  /** How long fetched keys are used before they are fetched again: JWKS_CACHE_SECONDS, default 600. */
+  jwksCacheSeconds: number;
   jwtIssuer?: string;
   jwtAudience?: string;
   routerSecrets: string[];
@@ -75,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('JWT_SECRET must be at least 32 characters');
   }
   const jwksUrl = optional(env, 'JWKS_URL');
+  if (jwksUrl) checkJwksUrl(jwksUrl, nodeEnv);
   if (nodeEnv === 'production' && !jwtSecret && !jwksUrl) {
     throw new ConfigError('production needs JWT_SECRET or JWKS_URL');
   }
@@ -88,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
     jwtSecret,
     jwksUrl,
+    jwksCacheSeconds: int(env, 'JWKS_CACHE_SECONDS', 600, 1, 86_400),
     jwtIssuer: optional(env, 'JWT_ISSUER'),
     jwtAudience: optional(env, 'JWT_AUDIENCE'),
     routerSecrets: (optional(env, 'ROUTER_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
@@ -97,4 +102,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
     subscriptionPoolSize: int(env, 'SUBSCRIPTION_POOL_SIZE', 4, 1, 1000),
   };
+}
+
+/** A JWKS URL must be http(s); in production https, unless the keys come from this machine. */
+function checkJwksUrl(raw: string, nodeEnv: NodeEnv): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('JWKS_URL must be an http(s) URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('JWKS_URL must be an http(s) URL');
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\./.test(url.hostname);
+  if (nodeEnv === 'production' && url.protocol === 'http:' && !loopback) {
+    throw new ConfigError('JWKS_URL must use https in production (http is allowed only on loopback)');
+  }
 }

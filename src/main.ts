@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { loadConfig, ConfigError, type Config } from './config';
+import { loadConfig, type Config } from './config';
 import { Database } from './db/database';
 import { runMigrations } from './db/migrate';
 import { TokenVerifier } from './auth/tokens';
@@ -28,9 +28,13 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The JWT secret: configured, or a development secret generated once under DATA_DIR. */
-function jwtSecret(config: Config, log: Logger): string {
+/**
+ * The HS256 secret: configured, or (with no JWKS_URL) a development secret generated once
+ * under DATA_DIR. With JWKS_URL alone there is none: only the identity provider's tokens pass.
+ */
+function jwtSecret(config: Config, log: Logger): string | undefined {
   if (config.jwtSecret) return config.jwtSecret;
+  if (config.jwksUrl) return undefined;
   const file = path.join(config.dataDir, 'jwt-secret');
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   fs.mkdirSync(config.dataDir, { recursive: true });
@@ -41,9 +45,6 @@ function jwtSecret(config: Config, log: Logger): string {
 }
 
 export async function start(config: Config, log: Logger): Promise<Running> {
-  if (config.jwksUrl) {
-    throw new ConfigError('JWKS_URL verification is not available in this version; unset it and set JWT_SECRET (HS256)');
-  }
   let stopEmbedded: (() => Promise<void>) | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -67,7 +68,15 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     const applied = await runMigrations(databaseUrl, (m) => log.info(m));
     log.info('database ready', { migrationsApplied: applied.length, embedded: !!stopEmbedded });
     if (config.seedDemo && (await seedDemo(db))) log.info('seeded the demo network (28 locations, 200 SKUs)');
-    const verifier = new TokenVerifier({ secret: jwtSecret(config, log), issuer: config.jwtIssuer, audience: config.jwtAudience });
+    const verifier = new TokenVerifier({
+      secret: jwtSecret(config, log),
+      jwksUrl: config.jwksUrl,
+      jwksCacheMaxAgeMs: config.jwksCacheSeconds * 1000,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      onKeySetError: (err) => log.warn('JWKS key set unavailable: tokens signed with its keys are refused', { jwksUrl: config.jwksUrl, error: err.message }),
+    });
+    if (config.jwksUrl && (await verifier.warmUp())) log.info('JWKS keys fetched', { jwksUrl: config.jwksUrl });
     const services = createServices(db, log);
     hub = new EventHub({ connectionString: databaseUrl, log });
     await hub.start();
@@ -125,7 +134,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const running = await start(config, log);
-  if (config.nodeEnv !== 'production') {
+  if (config.nodeEnv !== 'production' && running.verifier.canSign) {
     const db = Database.connect(running.databaseUrl, 1);
     await printTokens(running, db).finally(() => db.close());
   } else {
