@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   // BENCH_SERVER_ARGS: extra node flags for the server (for example --cpu-prof)
   const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(process.execPath, [...serverArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', JWT_SECRET: secret, SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', JWT_SECRET: secret, SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn',
+      // one AGENT drives every change (200 a second); its mutation rate limit would refuse most
+      MUTATION_RATE_LIMITS: process.env.MUTATION_RATE_LIMITS ?? 'off' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${PORT}`;

@@ -3,6 +3,7 @@
  * service reads process.env.
  */
 import path from 'node:path';
+import { parseRateLimits, type RateLimits } from './rate-limit';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -39,6 +40,8 @@ export interface Config {
    * transactions waiting for a connection.
    */
   subscriptionPoolSize: number;
+  /** Mutation rate limits per principal, by role (MUTATION_RATE_LIMITS; see rate-limit.ts). */
+  mutationRateLimits: RateLimits;
 }
 
 export class ConfigError extends Error {}
@@ -83,6 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('production needs JWT_SECRET or JWKS_URL');
   }
   const seedRaw = optional(env, 'SEED_DEMO');
+  let mutationRateLimits: RateLimits;
+  try {
+    mutationRateLimits = parseRateLimits(optional(env, 'MUTATION_RATE_LIMITS'));
+  } catch (err) {
+    throw new ConfigError(`MUTATION_RATE_LIMITS: ${(err as Error).message}`);
+  }
   return {
     nodeEnv,
     port: int(env, 'PORT', 4001, 0, 65535),
@@ -101,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: seedRaw === undefined ? !databaseUrl : seedRaw === '1' || seedRaw === 'true',
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
     subscriptionPoolSize: int(env, 'SUBSCRIPTION_POOL_SIZE', 4, 1, 1000),
+    mutationRateLimits,
   };
 }
 

@@ -38,6 +38,12 @@ export const metrics = {
     help: 'Reservations that lost stock to a concurrent one and planned again.',
     registers: [registry],
   }),
+  rateLimited: new Counter({
+    name: 'orders_rate_limited_total',
+    help: 'Mutation operations refused by the per-principal rate limit, by role.',
+    labelNames: ['role'] as const,
+    registers: [registry],
+  }),
   activeSubscriptions: new Gauge({ name: 'orders_active_subscriptions', help: 'Subscriptions open on this process.', registers: [registry] }),
   outboxLagSeconds: new Histogram({
     name: 'orders_outbox_lag_seconds',

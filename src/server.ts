@@ -30,9 +30,11 @@ import { isAsyncIterable, mapStream, sharedExecution } from './events/shared-exe
 import { OPERATION_LIMITS, operationLimits } from './limits';
 import { readiness } from './health';
 import { metrics, registry, since } from './metrics';
+import { RateLimiter } from './rate-limit';
 
 export interface AppDeps {
-  config: Pick<Config, 'nodeEnv' | 'routerSecrets'>;
+  /** Without mutationRateLimits, mutations are not rate limited. */
+  config: Pick<Config, 'nodeEnv' | 'routerSecrets'> & Partial<Pick<Config, 'mutationRateLimits'>>;
   schema: GraphQLSchema;
   db: Database;
   /** The pool subscriptions read through (default: `db`); see Config.subscriptionPoolSize. */
@@ -82,8 +84,57 @@ const requireTokenPlugin: ApolloServerPlugin<Context> = {
   },
 };
 
+/** Root field selections, counted with their aliases (fragments followed once each). */
+function countRootFields(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
+  let n = 0;
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) n += sel.name.value === '__typename' ? 0 : 1;
+    else if (sel.kind === Kind.INLINE_FRAGMENT) n += countRootFields(sel.selectionSet, fragments, seen);
+    else if (!seen.has(sel.name.value) && fragments[sel.name.value]) {
+      seen.add(sel.name.value);
+      n += countRootFields(fragments[sel.name.value].selectionSet, fragments, seen);
+    }
+  }
+  return n;
+}
+
+/** Mutations take tokens from their principal's bucket (rate-limit.ts); refused whole with 429 when short. */
+function rateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, document }) {
+          const principal = contextValue.principal;
+          if (!principal || operation?.operation !== 'mutation') return;
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+          const n = countRootFields(operation.selectionSet, fragments);
+          const taken = limiter.take(principal.role, principal.sub, n);
+          if (taken.ok) return;
+          metrics.rateLimited.inc({ role: principal.role });
+          const { perSecond, burst } = taken.limit;
+          const never = !Number.isFinite(taken.retryAfterMs);
+          const retryAfterSeconds = never ? undefined : Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+          throw new GraphQLError(
+            never
+              ? `This operation holds ${n} mutations; a ${principal.role} may send at most ${burst} at once. Split it.`
+              : `Too many mutations: a ${principal.role} may send ${perSecond} a second (bursts of ${burst}). Retry in ${retryAfterSeconds} s.`,
+            {
+              extensions: {
+                code: 'RATE_LIMITED',
+                ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+                http: { status: 429, headers: new Map(retryAfterSeconds ? [['retry-after', String(retryAfterSeconds)]] : []) },
+              },
+            },
+          );
+        },
+      };
+    },
+  };
+}
+
 const KNOWN_CODES = new Set([
-  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
+  'UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
 ]);
 
@@ -141,6 +192,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       // Stopping closes every WebSocket (1001, going away) after HTTP has drained.
       { async serverWillStart() { return { async drainServer() { await wsCleanup?.dispose(); } }; } },
       requireTokenPlugin,
+      ...(deps.config.mutationRateLimits ? [rateLimitPlugin(new RateLimiter(deps.config.mutationRateLimits))] : []),
       metricsPlugin,
       ...limits.plugins,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),

@@ -15,7 +15,7 @@ let base: string;
 
 beforeAll(async () => {
   tdb = await createTestDatabase(2);
-  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: tdb.url, JWT_SECRET: TEST_SECRET, PORT: '0', SEED_DEMO: '1' });
+  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: tdb.url, JWT_SECRET: TEST_SECRET, PORT: '0', SEED_DEMO: '1', MUTATION_RATE_LIMITS: 'AGENT=1/3' });
   running = await start(config, silentLogger);
   base = running.url;
 });
@@ -160,6 +160,34 @@ it('serves Prometheus metrics: requests by operation, orders placed, sourcing la
   expect(value(after, 'orders_sourcing_plan_duration_seconds_count')).toBeGreaterThan(value(before, 'orders_sourcing_plan_duration_seconds_count') || 0);
   expect(after).toMatch(/^orders_active_subscriptions 0$/m);
   expect(after).toMatch(/^process_resident_memory_bytes \d+/m);
+});
+
+it('rate limits mutations per principal with 429 and Retry-After; aliases count; queries and other principals pass', async () => {
+  const hold = (alias: string) => `${alias}: holdOrder(id: "00000000-0000-4000-8000-000000000000", type: FRAUD, reason: "check") { userErrors { message } }`;
+  const agentA = await bearer('AGENT');
+  const agentB = { authorization: `Bearer ${await running.verifier.sign({ sub: 'agent-other', role: 'AGENT' })}` };
+  // four in one operation: more than the burst of 3, refused whatever the bucket holds
+  const tooMany = await post({ query: `mutation { ${[1, 2, 3, 4].map((i) => hold(`h${i}`)).join(' ')} }` }, agentA);
+  expect(tooMany.status).toBe(429);
+  expect(tooMany.json.errors![0].extensions).toEqual({ code: 'RATE_LIMITED' });
+  expect(tooMany.json.errors![0].message).toMatch(/holds 4 mutations; a AGENT may send at most 3 at once/);
+  // the burst of three passes (as userErrors: the order does not exist), the fourth is refused
+  for (let i = 0; i < 3; i++) {
+    const ok = await post({ query: `mutation { ${hold('h')} }` }, agentA);
+    expect([ok.status, ok.json.data?.h.userErrors.length]).toEqual([200, 1]);
+  }
+  const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', ...agentA }, body: JSON.stringify({ query: `mutation { ${hold('h')} }` }) });
+  expect(res.status).toBe(429);
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  const body = (await res.json()) as { data?: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+  expect(body.data).toBeUndefined();
+  expect(body.errors[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: Number(res.headers.get('retry-after')) });
+  expect(body.errors[0].message).toMatch(/^Too many mutations: a AGENT may send 1 a second \(bursts of 3\)\. Retry in \d+ s\.$/);
+  // queries are not limited, and another agent has a bucket of its own
+  expect((await post({ query: '{ sourcingRules { name } }' }, agentA)).status).toBe(200);
+  expect((await post({ query: `mutation { ${hold('h')} }` }, agentB)).status).toBe(200);
+  const text = await (await fetch(base.replace('/graphql', '/metrics'))).text();
+  expect(text).toMatch(/orders_rate_limited_total\{role="AGENT"\} 2/);
 });
 
 it('masks unexpected errors in production: no message, stack or SQL', async () => {
