@@ -27,7 +27,7 @@ import type { EventHub } from './events/hub';
 import type { Principal } from './auth/principal';
 import { contextFor } from './context';
 import { isAsyncIterable, mapStream, sharedExecution } from './events/shared-execution';
-import { OPERATION_LIMITS, operationLimits } from './limits';
+import { OPERATION_LIMITS, inputTextError, operationLimits } from './limits';
 import { readiness } from './health';
 import { metrics, registry, since } from './metrics';
 import { RateLimiter } from './rate-limit';
@@ -68,11 +68,16 @@ function rootFields(set: SelectionSetNode, fragments: Record<string, FragmentDef
   return out;
 }
 
-/** Every operation needs a token, except `{ __typename }` and the router's `_service`. */
+/**
+ * Every operation needs a token, except `{ __typename }` and the router's `_service`; and no
+ * string may carry U+0000 (limits.ts).
+ */
 const requireTokenPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ contextValue, operation, document }) {
+      async didResolveOperation({ contextValue, operation, document, request, source }) {
+        const nul = inputTextError(document, source, request.variables);
+        if (nul) throw nul;
         if (contextValue.principal || !operation) return;
         const fragments: Record<string, FragmentDefinitionNode> = {};
         for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
@@ -143,7 +148,7 @@ const KNOWN_CODES = new Set([
  * masked as INTERNAL_SERVER_ERROR with no message, stack or SQL. Production also drops
  * field suggestions ("Did you mean ...").
  */
-export function makeFormatError(nodeEnv: Config['nodeEnv'], log: Logger) {
+export function makeFormatError(nodeEnv: Config['nodeEnv'], log: Logger | null) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code as string | undefined;
     if (code && KNOWN_CODES.has(code)) {
@@ -152,10 +157,42 @@ export function makeFormatError(nodeEnv: Config['nodeEnv'], log: Logger) {
       return { ...formatted, message, extensions };
     }
     const original = (error as { originalError?: unknown })?.originalError ?? error;
-    log.error('unexpected error', { error: original instanceof Error ? original.message : String(original), path: formatted.path });
+    log?.error('unexpected error', { error: original instanceof Error ? original.message : String(original), path: formatted.path });
     if (nodeEnv === 'development') return formatted;
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** The status for an error raised before GraphQL (body-parser's carry one); others are 500 and logged. */
+function httpError(err: unknown, log: Logger): number {
+  const e = err as { status?: unknown; statusCode?: unknown };
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 500 || status < 400) {
+    log.error('unexpected error before GraphQL', { error: err instanceof Error ? err.message : String(err) });
+    return 500;
+  }
+  return status;
+}
+
+/** Body-parser's refusals in words that echo nothing from the request. */
+function httpErrorBody(err: unknown): { message: string; extensions: { code: string } } {
+  switch ((err as { type?: unknown })?.type) {
+    case 'entity.parse.failed':
+      return { message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } };
+    case 'entity.too.large':
+      return { message: 'The request body is over 1 MB', extensions: { code: 'PAYLOAD_TOO_LARGE' } };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { message: 'The request body must be UTF-8', extensions: { code: 'BAD_REQUEST' } };
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return { message: 'The request body was incomplete', extensions: { code: 'BAD_REQUEST' } };
+    default: {
+      const status = (err as { status?: unknown })?.status;
+      if (typeof status === 'number' && status >= 400 && status < 500) return { message: 'Bad request', extensions: { code: 'BAD_REQUEST' } };
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
+  }
 }
 
 const digest = (s: string): Buffer => crypto.createHash('sha256').update(s, 'latin1').digest();
@@ -176,6 +213,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     logger: {
       debug: (m) => deps.log.debug(String(m)),
       info: (m) => deps.log.info(String(m)),
@@ -186,14 +224,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     stopOnTerminationSignals: false,
     introspection: !production,
     includeStacktraceInErrorResponses: deps.config.nodeEnv === 'development',
-    formatError: makeFormatError(deps.config.nodeEnv, deps.log),
+    // unexpected errors are logged with their request id by requestObserverPlugin
+    formatError: makeFormatError(deps.config.nodeEnv, null),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Stopping closes every WebSocket (1001, going away) after HTTP has drained.
       { async serverWillStart() { return { async drainServer() { await wsCleanup?.dispose(); } }; } },
       requireTokenPlugin,
       ...(deps.config.mutationRateLimits ? [rateLimitPlugin(new RateLimiter(deps.config.mutationRateLimits))] : []),
-      metricsPlugin,
+      requestObserverPlugin(deps.log),
       ...limits.plugins,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -231,12 +270,36 @@ export async function createApp(deps: AppDeps): Promise<App> {
       }
       next();
     },
+    // the caller's X-Request-Id when it is a sane token, else a new one; echoed back
+    (req, res, next) => {
+      const given = req.header('x-request-id');
+      const requestId = given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+      res.locals.requestId = requestId;
+      res.setHeader('x-request-id', requestId);
+      next();
+    },
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext(deps, req.header('authorization'), req.header('x-request-id') ?? undefined),
+      context: async ({ res }) => {
+        const requestId = res.locals.requestId as string;
+        try {
+          return await createContext(deps, res.req.header('authorization'), requestId);
+        } catch (err) {
+          deps.log.info('graphql request', { requestId, status: 401, errorCodes: ['UNAUTHENTICATED'] });
+          throw err;
+        }
+      },
     }),
   );
+
+  // anything else, and every error before Apollo (body parsing, size): JSON, never a stack page
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).json({ errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+  });
+  app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    res.status(httpError(err, deps.log)).json({ errors: [httpErrorBody(err)] });
+  });
 
   return {
     httpServer,
@@ -352,6 +415,8 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return fail('No operation to run (give operationName when the document has several)', 'BAD_REQUEST');
         if (operation.operation !== 'subscription') return fail('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', 'BAD_REQUEST');
+        const nul = inputTextError(document, payload.query, payload.variables);
+        if (nul) return [nul];
         return {
           schema: deps.schema,
           document,
@@ -382,18 +447,48 @@ function operationLabel(name: string | null | undefined): string {
   return name;
 }
 
-/** Request rate, outcome and latency per operation over HTTP (orders_graphql_*). */
-const metricsPlugin: ApolloServerPlugin<Context> = {
-  async requestDidStart() {
-    const start = process.hrtime.bigint();
-    return {
-      async willSendResponse(rc) {
-        const operation = operationLabel(rc.operationName);
-        const type = rc.operation?.operation ?? 'unknown';
-        const errors = rc.response.body.kind === 'single' && (rc.response.body.singleResult.errors?.length ?? 0) > 0;
-        metrics.requests.inc({ operation, type, outcome: errors ? 'error' : 'ok' });
-        metrics.requestSeconds.observe({ operation, type }, since(start));
-      },
-    };
-  },
-};
+/**
+ * Per HTTP request: the metrics (orders_graphql_*: rate, outcome, latency by operation) and
+ * one log line with the request id, operation, role, status, error codes and duration; and
+ * each unexpected error logged with its request id (the response shows it masked). No
+ * variables, tokens or subjects are logged: they may carry personal data.
+ */
+function requestObserverPlugin(log: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const start = process.hrtime.bigint();
+      return {
+        async didEncounterErrors(rc) {
+          for (const e of rc.errors) {
+            const code = e.extensions?.code as string | undefined;
+            if (code && KNOWN_CODES.has(code)) continue;
+            const original = e.originalError ?? e;
+            log.error('unexpected error', {
+              requestId: rc.contextValue.requestId,
+              operationName: rc.operationName ?? null,
+              error: original instanceof Error ? original.message : String(original),
+              path: e.path,
+            });
+          }
+        },
+        async willSendResponse(rc) {
+          const operation = operationLabel(rc.operationName);
+          const type = rc.operation?.operation ?? 'unknown';
+          const errors = rc.response.body.kind === 'single' ? rc.response.body.singleResult.errors : undefined;
+          const seconds = since(start);
+          metrics.requests.inc({ operation, type, outcome: errors?.length ? 'error' : 'ok' });
+          metrics.requestSeconds.observe({ operation, type }, seconds);
+          log.info('graphql request', {
+            requestId: rc.contextValue.requestId,
+            operationName: operation,
+            operationType: type,
+            role: rc.contextValue.principal?.role ?? null,
+            status: rc.response.http.status ?? 200,
+            ...(errors?.length ? { errorCodes: [...new Set(errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))] } : {}),
+            durationMs: Math.round(seconds * 1e4) / 10,
+          });
+        },
+      };
+    },
+  };
+}

@@ -78,7 +78,11 @@ export function validateOrderShape(input: Pick<PlaceOrderData, 'customerId' | 'm
     errors.push(userError(UserErrorCode.VALIDATION, 'customerId must be 1-64 characters', f('customerId')));
   }
   if (input.lines.length === 0) errors.push(userError(UserErrorCode.VALIDATION, 'An order needs at least one line', f('lines')));
-  if (input.lines.length > MAX_LINES) errors.push(userError(UserErrorCode.VALIDATION, `An order has at most ${MAX_LINES} lines`, f('lines')));
+  if (input.lines.length > MAX_LINES) {
+    // one error, not one per line of a list that is refused anyway
+    errors.push(userError(UserErrorCode.VALIDATION, `An order has at most ${MAX_LINES} lines`, f('lines')));
+    return errors;
+  }
   const firstIndex = new Map<string, number>();
   input.lines.forEach((l, i) => {
     errors.push(...checkSku(l.sku, f('lines', i, 'sku')));

@@ -30,10 +30,13 @@ export interface RuleInputData {
 
 const f = (...p: (string | number)[]) => ['input', ...p];
 
-/** Checks a rule draft; the same checks serve upsert and simulation. */
-export function validateRule(input: RuleInputData): UserError[] {
+/**
+ * Checks a rule draft; the same checks serve upsert (argument `input`) and simulation
+ * (argument `rule`): `argument` heads each error's field path.
+ */
+export function validateRule(input: RuleInputData, argument = 'input'): UserError[] {
   const e: UserError[] = [];
-  const bad = (msg: string, ...path: (string | number)[]) => e.push(userError(UserErrorCode.VALIDATION, msg, f(...path)));
+  const bad = (msg: string, ...path: (string | number)[]) => e.push(userError(UserErrorCode.VALIDATION, msg, [argument, ...path]));
   if (input.id != null && !isUuid(input.id)) bad('id must be a rule id', 'id');
   if (input.name.trim().length < 1 || input.name.length > 200) bad('name must be 1-200 characters', 'name');
   if (!Number.isInteger(input.priority) || input.priority < -1000 || input.priority > 1000) bad('priority must be an integer from -1000 to 1000', 'priority');

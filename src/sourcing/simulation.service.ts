@@ -69,7 +69,7 @@ export class SimulationService {
   }
 
   async simulate(input: RuleInputData, lastOrders = 500): Promise<Result<SimulationRecord>> {
-    const errors = validateRule(input);
+    const errors = validateRule(input, 'rule');
     if (!Number.isInteger(lastOrders) || lastOrders < 1 || lastOrders > MAX_SIMULATED_ORDERS) {
       errors.push(userError(UserErrorCode.VALIDATION, `lastOrders must be from 1 to ${MAX_SIMULATED_ORDERS}`, ['lastOrders']));
     }

@@ -5,18 +5,27 @@
  */
 import { start, type Running } from '../../src/main';
 import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/log';
+import { createLogger } from '../../src/log';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createTestApp, TEST_SECRET, type TestApp } from '../helpers/app';
 
 let tdb: TestDatabase;
 let running: Running;
 let base: string;
+/** Every log line the process wrote, parsed. */
+const logLines: Record<string, unknown>[] = [];
+const rawLog: string[] = [];
 
 beforeAll(async () => {
   tdb = await createTestDatabase(2);
   const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: tdb.url, JWT_SECRET: TEST_SECRET, PORT: '0', SEED_DEMO: '1', MUTATION_RATE_LIMITS: 'AGENT=1/3' });
-  running = await start(config, silentLogger);
+  running = await start(
+    config,
+    createLogger('info', (line) => {
+      rawLog.push(line);
+      logLines.push(JSON.parse(line));
+    }),
+  );
   base = running.url;
 });
 afterAll(async () => {
@@ -116,7 +125,7 @@ it('places an order and follows it to delivery over HTTP', async () => {
         input: {
           customerId: 'customer-1', channel: 'web', method: 'SHIP', currencyCode: 'USD',
           lines: [{ sku: 'TEE-0001-S', quantity: 1, unitPrice: '19.99' }],
-          shippingAddress: { line1: '1 Main St', city: 'Chicago', postalCode: '60601', countryCode: 'US', geo: { lat: 41.88, lng: -87.62 } },
+          shippingAddress: { name: 'Jane Privacy', line1: '1 Main St', city: 'Chicago', postalCode: '60601', countryCode: 'US', geo: { lat: 41.88, lng: -87.62 } },
         },
       },
     },
@@ -137,6 +146,28 @@ it('places an order and follows it to delivery over HTTP', async () => {
   const customer = await bearer('CUSTOMER');
   const mine = await post({ query: `{ order(id: "${order.id}") { status events { sequence type } } }` }, customer);
   expect(mine.json.data.order).toBeNull(); // customer-e2e is not customer-1
+});
+
+it('logs one JSON line per request with its request id (echoed back), operation, role, status and duration', async () => {
+  const res = await fetch(base, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'req-e2e-1', ...(await bearer('AGENT')) },
+    body: JSON.stringify({ query: 'query Rules { sourcingRules { name } }', operationName: 'Rules' }),
+  });
+  expect(res.headers.get('x-request-id')).toBe('req-e2e-1');
+  const line = logLines.find((l) => l.requestId === 'req-e2e-1');
+  expect(line).toEqual({
+    level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), msg: 'graphql request', requestId: 'req-e2e-1',
+    operationName: 'Rules', operationType: 'query', role: 'AGENT', status: 200, durationMs: expect.any(Number),
+  });
+  // an id that is not a sane token is replaced, not logged
+  const odd = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'two words\u00e9', ...(await bearer('AGENT')) }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const given = odd.headers.get('x-request-id')!;
+  expect(given).toMatch(/^[0-9a-f-]{36}$/);
+  expect(logLines.find((l) => l.requestId === given)).toMatchObject({ status: 200, role: 'AGENT' });
+  // a refused token is logged too, as a 401 without the token
+  await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-e2e-bad', authorization: 'Bearer abc.def.ghi' }, body: '{"query":"{ __typename }"}' });
+  expect(logLines.find((l) => l.requestId === 'req-e2e-bad')).toMatchObject({ status: 401, errorCodes: ['UNAUTHENTICATED'] });
 });
 
 it('serves Prometheus metrics: requests by operation, orders placed, sourcing latency', async () => {
@@ -196,9 +227,18 @@ it('masks unexpected errors in production: no message, stack or SQL', async () =
     const r = await post({ query: '{ locations { id } }' }, await bearer('ADMIN'));
     expect(r.json.errors![0]).toEqual({ message: 'Internal server error', path: ['locations'], locations: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(r.text).not.toMatch(/relation|locations_gone|SELECT|stack/i);
+    // the log has what the response hides, with the request id to find it by
+    expect(logLines.find((l) => l.msg === 'unexpected error')).toMatchObject({ level: 'error', requestId: expect.any(String), error: expect.stringMatching(/locations/), path: ['locations'] });
   } finally {
     await tdb.db.query('ALTER TABLE locations_gone RENAME TO locations');
   }
+});
+
+it('never logged a token or the personal data of an order', () => {
+  expect(rawLog.length).toBeGreaterThan(20);
+  const all = rawLog.join('\n');
+  expect(all).not.toMatch(/eyJ|Bearer|abc\.def\.ghi/); // JWTs start with eyJ
+  expect(all).not.toMatch(/Jane Privacy|1 Main St|60601|customer-1/);
 });
 
 describe('ROUTER_SECRET', () => {

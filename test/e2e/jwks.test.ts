@@ -31,7 +31,7 @@ class KeyServer {
   keys: SigningKey[] = [];
   mode: 'up' | 'error' | 'hang' = 'up';
   fetches = 0;
-  private readonly server = http.createServer((req, res) => {
+  private readonly server = http.createServer((_req, res) => {
     this.fetches += 1;
     if (this.mode === 'hang') return; // never answers; the socket is destroyed at close
     if (this.mode === 'error') {

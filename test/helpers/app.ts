@@ -13,7 +13,7 @@ import { createServices, type Services } from '../../src/services';
 import { buildOrdersSchema } from '../../src/schema';
 import { createApp, type App } from '../../src/server';
 import { createContext } from '../../src/context';
-import { silentLogger } from '../../src/log';
+import { createLogger, silentLogger } from '../../src/log';
 import type { Database } from '../../src/db/database';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -56,7 +56,7 @@ export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerS
     db: tdb.db,
     services,
     verifier,
-    log: { ...silentLogger, error: (msg, fields) => logged.push(`${msg} ${JSON.stringify(fields ?? {})}`) },
+    log: createLogger('error', (line) => logged.push(line)),
   });
   const token = (as: As) => verifier.sign({ sub: as.sub ?? `${as.role.toLowerCase()}-1`, role: as.role, locationIds: as.locationIds });
   const exec: TestApp['exec'] = async (doc, variables, as) => {
