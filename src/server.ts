@@ -14,7 +14,7 @@ import {
   type DocumentNode, type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema,
 } from 'graphql';
 import type { Config } from './config';
-import type { Database } from './db/database';
+import { isDatabaseUnavailable, type Database } from './db/database';
 import type { TokenVerifier } from './auth/tokens';
 import type { Services } from './services';
 import { createContext, type Context } from './context';
@@ -157,6 +157,9 @@ export function makeFormatError(nodeEnv: Config['nodeEnv'], log: Logger | null) 
       return { ...formatted, message, extensions };
     }
     const original = (error as { originalError?: unknown })?.originalError ?? error;
+    if (isDatabaseUnavailable(original)) {
+      return { message: 'The database is unavailable; retry shortly', path: formatted.path, locations: formatted.locations, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
     log?.error('unexpected error', { error: original instanceof Error ? original.message : String(original), path: formatted.path });
     if (nodeEnv === 'development') return formatted;
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
@@ -463,6 +466,10 @@ function requestObserverPlugin(log: Logger): ApolloServerPlugin<Context> {
             const code = e.extensions?.code as string | undefined;
             if (code && KNOWN_CODES.has(code)) continue;
             const original = e.originalError ?? e;
+            if (isDatabaseUnavailable(original)) {
+              log.warn('database unavailable', { requestId: rc.contextValue.requestId, error: original.message });
+              continue;
+            }
             log.error('unexpected error', {
               requestId: rc.contextValue.requestId,
               operationName: rc.operationName ?? null,
@@ -475,6 +482,11 @@ function requestObserverPlugin(log: Logger): ApolloServerPlugin<Context> {
           const operation = operationLabel(rc.operationName);
           const type = rc.operation?.operation ?? 'unknown';
           const errors = rc.response.body.kind === 'single' ? rc.response.body.singleResult.errors : undefined;
+          // the database is down: 503 with Retry-After, so that clients and routers retry
+          if (errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) {
+            rc.response.http.status = 503;
+            rc.response.http.headers.set('retry-after', '1');
+          }
           const seconds = since(start);
           metrics.requests.inc({ operation, type, outcome: errors?.length ? 'error' : 'ok' });
           metrics.requestSeconds.observe({ operation, type }, seconds);

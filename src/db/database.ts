@@ -14,6 +14,25 @@ export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], name?: string): Promise<R[]>;
 }
 
+/** Socket errors and SQLSTATEs that mean the server is down, restarting or unreachable. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
+]);
+
+/**
+ * Whether an error means the database could not be reached or went away (as opposed to a
+ * statement that failed): those are answered 503 SERVICE_UNAVAILABLE, and the pool and the
+ * listener reconnect by themselves when it is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e) return false;
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i.test(message);
+}
+
 /** PostgreSQL SQLSTATEs after which the whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
@@ -43,7 +62,8 @@ export class Database implements Queryable {
   constructor(readonly pool: pg.Pool) {}
 
   static connect(url: string, max = 10): Database {
-    const pool = new pg.Pool({ connectionString: url, max, application_name: 'orders-subgraph' });
+    // connecting gives up after 5 s: with the database gone a request fails, it does not hang
+    const pool = new pg.Pool({ connectionString: url, max, application_name: 'orders-subgraph', connectionTimeoutMillis: 5_000 });
     // An idle client that loses its server must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     return new Database(pool);
@@ -62,7 +82,14 @@ export class Database implements Queryable {
   async transaction<T>(fn: (tx: Tx) => Promise<T>, retries = 3): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.pool.connect();
+      // A checked-out client has no error listener of the pool's: a server that goes away
+      // between two statements (a restart) would emit 'error' with no one listening, which
+      // ends the process. The next statement fails instead, and the client is discarded.
       let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const out = await fn(new Tx(client));
@@ -78,6 +105,7 @@ export class Database implements Queryable {
         if (code && RETRYABLE.has(code) && attempt < retries) continue;
         throw err;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     }
