@@ -40,6 +40,8 @@ export interface Config {
    * transactions waiting for a connection.
    */
   subscriptionPoolSize: number;
+  /** How long SIGTERM waits for in-flight work before the process exits anyway (SHUTDOWN_TIMEOUT_MS, default 25 s). */
+  shutdownTimeoutMs: number;
   /** Mutation rate limits per principal, by role (MUTATION_RATE_LIMITS; see rate-limit.ts). */
   mutationRateLimits: RateLimits;
 }
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
     subscriptionPoolSize: int(env, 'SUBSCRIPTION_POOL_SIZE', 4, 1, 1000),
     mutationRateLimits,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 100, 600_000),
   };
 }
 

@@ -145,6 +145,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
+    // in-flight work gets SHUTDOWN_TIMEOUT_MS (keep it under the orchestrator's grace period)
+    const deadline = setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting with work still in flight', { timeoutMs: config.shutdownTimeoutMs });
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
     try {
       await running.stop();
       log.info('stopped');

@@ -25,9 +25,10 @@ import { TokenVerifier } from '../../src/auth/tokens';
 import type { Role } from '../../src/auth/principal';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/app';
-import { spawnService, freePort, type ServiceProcess } from '../helpers/service-process';
+import { spawnService, freePort, killServices, type ServiceProcess } from '../helpers/service-process';
 
 jest.setTimeout(180_000);
+afterEach(() => killServices());
 
 const verifier = new TokenVerifier({ secret: TEST_SECRET });
 const token = (role: Role, sub = `${role.toLowerCase()}-faults`) => verifier.sign({ sub, role });
@@ -212,6 +213,29 @@ describe('the service killed and stopped under load', () => {
     expect(load.outcomes.filter((o) => o.kind === 'http')).toEqual([]);
     expect(await persisted([...acked.map((o) => o.orderId), held.json.data.placeOrder.order.id])).toEqual({ orders: acked.length + 1, plans: acked.length + 1 });
     await ws.client.dispose();
+  });
+
+  it('SIGTERM with work stuck past SHUTDOWN_TIMEOUT_MS: exits 1 at the deadline, saying so', async () => {
+    const svc = await spawnService({ ...env, SHUTDOWN_TIMEOUT_MS: '1000' });
+    await stockUp(svc.url, ['SOCK-0001-M']);
+    const locker = new pg.Client({ connectionString: tdb.url });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM inventory_positions WHERE sku = 'SOCK-0001-M' FOR UPDATE`);
+    const stuck = gql(svc.url, 'SERVICE', PLACE, { input: orderInput('SOCK-0001-M'), key: 'term-stuck' }, 30_000).catch((e: Error) => e);
+    await until(async () => (await tdb.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).length > 0, 10_000, 'the stuck mutation');
+    const t0 = Date.now();
+    svc.proc.kill('SIGTERM');
+    const exit = await svc.exited;
+    const took = Date.now() - t0;
+    await locker.query('ROLLBACK');
+    await locker.end();
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(svc.logs.find((l) => l.level === 'error')).toMatchObject({ msg: 'shutdown did not finish in time; exiting with work still in flight', timeoutMs: 1000 });
+    // the client saw the connection end, no answer: not acknowledged
+    expect(await stuck).toMatchObject({ message: 'fetch failed' });
   });
 
   it('SIGKILL and restart: acknowledged orders kept with plans, no duplicates on replay, audit clean, a resuming subscriber misses nothing', async () => {

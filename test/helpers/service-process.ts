@@ -21,6 +21,23 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every service this file started that still runs: a failed test leaves none behind. */
+export async function killServices(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (proc) =>
+        new Promise<void>((resolve) => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+          proc.once('exit', () => resolve());
+          proc.kill('SIGKILL');
+        }),
+    ),
+  );
+  running.clear();
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -40,6 +57,8 @@ export async function spawnService(env: Record<string, string>, port?: number): 
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(p), LOG_LEVEL: 'info', SWEEP_INTERVAL_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let buffer = '';
