@@ -3,7 +3,7 @@
  * the size of the continental US, Zipf SKU popularity, sparse store assortments, and the
  * realistic and adversarial order mixes. Shared by bench/sourcing.ts and bench/sourcing-profile.ts.
  */
-import type { GeoPoint } from '../src/common/geo';
+import { unitVector, type GeoPoint } from '../src/common/geo';
 import { CandidateTableBuilder, type CandidateTable } from '../src/sourcing/candidate-table';
 import type { CandidateLocation, PlanRequest } from '../src/sourcing/planner';
 import type { RuleRecord } from '../src/sourcing/rules';
@@ -35,6 +35,8 @@ export const SAME_DAY_RULE = baseRule({ candidates: { locationTypes: ['STORE'], 
 export interface Network {
   name: string;
   locations: CandidateLocation[];
+  /** Each location's unit vector, as the locations table stores it (computed once, at write). */
+  units: [number, number, number][];
   /** sku -> indices of locations that stock it */
   bySku: Map<string, number[]>;
   stores: number[];
@@ -73,7 +75,8 @@ export function buildNetwork(name: string, warehouses: number, stores: number, f
   }
   const bySku = new Map<string, number[]>();
   locations.forEach((l, i) => l.stock.forEach((_, sku) => bySku.set(sku, [...(bySku.get(sku) ?? []), i])));
-  return { name, locations, bySku, stores: locations.map((l, i) => (l.type === 'STORE' ? i : -1)).filter((i) => i >= 0), skus, zipf };
+  const units = locations.map((l) => unitVector(l.geo.lat, l.geo.lng));
+  return { name, locations, units, bySku, stores: locations.map((l, i) => (l.type === 'STORE' ? i : -1)).filter((i) => i >= 0), skus, zipf };
 }
 
 export function pickSku(net: Network, rand: () => number): string {
@@ -132,7 +135,7 @@ export function makeOrder(net: Network, mix: 'realistic' | 'adversarial', rand: 
     const b = new CandidateTableBuilder(lines);
     for (const i of at) {
       const loc = net.locations[i];
-      const c = b.location(loc.id, loc.code, loc.type, loc.geo.lat, loc.geo.lng, loc.methods, loc.active, loc.priority, loc.dailyCapacity, loc.groupsToday);
+      const c = b.location(loc.id, loc.code, loc.type, loc.geo.lat, loc.geo.lng, loc.methods, loc.active, loc.priority, loc.dailyCapacity, loc.groupsToday, net.units[i]);
       for (const l of lines) {
         const p = loc.stock.get(l.sku);
         if (p) b.position(c, l.sku, p.onHand, p.reserved, p.safetyStock);

@@ -4,5 +4,6 @@ import { Lifecycle1764200000000 } from './1764200000000-Lifecycle';
 import { Carts1764300000000 } from './1764300000000-Carts';
 import { RuleVersions1764400000000 } from './1764400000000-RuleVersions';
 import { LocationEvents1764500000000 } from './1764500000000-LocationEvents';
+import { LocationUnitVectors1764600000000 } from './1764600000000-LocationUnitVectors';
 
-export const migrations = [Init1764100000000, Lifecycle1764200000000, Carts1764300000000, RuleVersions1764400000000, LocationEvents1764500000000];
+export const migrations = [Init1764100000000, Lifecycle1764200000000, Carts1764300000000, RuleVersions1764400000000, LocationEvents1764500000000, LocationUnitVectors1764600000000];

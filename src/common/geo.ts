@@ -29,6 +29,32 @@ export function haversineFrom(b: GeoPoint): (a: GeoPoint) => number {
   };
 }
 
+/** The point as a unit vector (x, y, z) on the sphere; locations store theirs (migration LocationUnitVectors). */
+export function unitVector(lat: number, lng: number): [number, number, number] {
+  const rad = Math.PI / 180;
+  const cosLat = Math.cos(lat * rad);
+  return [cosLat * Math.cos(lng * rad), cosLat * Math.sin(lng * rad), Math.sin(lat * rad)];
+}
+
+/**
+ * Great-circle km between two unit vectors: the chord between them gives the central angle
+ * (2 asin(chord / 2)). The same distance as haversineKm (the haversine is (chord / 2)^2),
+ * without trigonometry per point when the vectors are stored.
+ */
+export function chordKm(ax: number, ay: number, az: number, bx: number, by: number, bz: number): number {
+  const dx = ax - bx;
+  const dy = ay - by;
+  const dz = az - bz;
+  const half = Math.sqrt(dx * dx + dy * dy + dz * dz) / 2;
+  if (half < 0.7) return 2 * EARTH_RADIUS_KM * Math.asin(half);
+  // beyond about 10,000 km asin near 1 loses precision: measure from the antipode instead
+  const sx = ax + bx;
+  const sy = ay + by;
+  const sz = az + bz;
+  const halfSum = Math.sqrt(sx * sx + sy * sy + sz * sz) / 2;
+  return EARTH_RADIUS_KM * (Math.PI - 2 * Math.asin(halfSum < 1 ? halfSum : 1));
+}
+
 export function validGeo(p: GeoPoint): boolean {
   return Number.isFinite(p.lat) && Number.isFinite(p.lng) && p.lat >= -90 && p.lat <= 90 && p.lng >= -180 && p.lng <= 180;
 }

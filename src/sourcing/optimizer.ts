@@ -62,6 +62,21 @@ export interface OptProblem {
   keys: string[];
   /** The caller vouches that `available` is an Int32Array of whole units within 0 and each line's demand: used as it is. */
   capped?: boolean;
+  /**
+   * What indexAvailability would compute from a capped `available`, when the caller built it
+   * in the same pass (the planner's screen): per candidate its units, per line the total and
+   * the holders in index order (line j's at lineHolders[j * stride ..]).
+   */
+  index?: AvailabilityIndex;
+}
+
+export interface AvailabilityIndex {
+  cap: Int32Array;
+  lineTotal: Float64Array;
+  holderCount: Int32Array;
+  lineHolders: Int32Array;
+  /** Row length of lineHolders (at least the number of candidates). */
+  stride: number;
 }
 
 export interface OptSolution {
@@ -132,19 +147,29 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const fixed = problem.fixed instanceof Float64Array ? problem.fixed : Float64Array.from(problem.fixed);
   const perUnit = problem.perUnit instanceof Float64Array ? problem.perUnit : Float64Array.from(problem.perUnit);
   // Availability capped at demand; what each location can ship toward the order; per line, who holds it.
-  const cap = scratch.i32(2, n, false);
-  const lineTotal = scratch.f64(0, L);
-  const holderCount = scratch.i32(3, L);
-  // Per line, the locations holding it, in index order: line j's at lineHolders[j * n ..], holderCount[j] of them.
-  const lineHolders = scratch.i32(5, n * L, false);
   let avail: Int32Array;
-  if (problem.capped && problem.available instanceof Int32Array) {
+  let cap: Int32Array;
+  let lineTotal: Float64Array;
+  let holderCount: Int32Array;
+  // Per line, the locations holding it, in index order: line j's at lineHolders[j * stride ..], holderCount[j] of them.
+  let lineHolders: Int32Array;
+  let stride = n;
+  if (problem.capped && problem.available instanceof Int32Array && problem.index) {
     avail = problem.available;
+    ({ cap, lineTotal, holderCount, lineHolders, stride } = problem.index);
   } else {
-    avail = scratch.i32(1, n * L, false);
-    capAvailability(problem.available, demand, n, L, avail);
+    if (problem.capped && problem.available instanceof Int32Array) {
+      avail = problem.available;
+    } else {
+      avail = scratch.i32(1, n * L, false);
+      capAvailability(problem.available, demand, n, L, avail);
+    }
+    cap = scratch.i32(2, n, false);
+    lineTotal = scratch.f64(0, L);
+    holderCount = scratch.i32(3, L);
+    lineHolders = scratch.i32(5, n * L, false);
+    indexAvailability(avail, n, L, cap, lineTotal, holderCount, lineHolders);
   }
-  indexAvailability(avail, n, L, cap, lineTotal, holderCount, lineHolders);
   let maxFill = 0;
   for (let j = 0; j < L; j++) maxFill += Math.min(demand[j], lineTotal[j]);
   // A location's cost per unit with its fixed cost spread over the most units it can ship.
@@ -232,9 +257,18 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   let nodes = 0;
   const result = (proven: boolean): OptResult => {
     const b = best;
+    // Plain loops: arrays from filter/slice/map came back with varying element kinds, and the
+    // caller's reads of them sent it out of optimized code again and again (--trace-deopt).
+    const alternatives: OptSolution[] = [];
+    if (b !== null) {
+      for (let k = 0; k < top.length && alternatives.length < keepAlternatives; k++) {
+        const f = top[k];
+        if (f !== b && f.filled === b.filled) alternatives.push(allocate(f.set));
+      }
+    }
     return {
       best: b ? allocate(b.set) : { allocation: new Map(), filled: 0, cost: 0 },
-      alternatives: top.filter((f) => f !== b && b !== null && f.filled === b.filled).slice(0, keepAlternatives).map((f) => allocate(f.set)),
+      alternatives,
       provenOptimal: proven,
       nodes,
     };
@@ -278,7 +312,7 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const cheapestFill = (j: number, need: number, w: Float64Array): number => {
     stamp++;
     let cost = 0;
-    const from = j * n;
+    const from = j * stride;
     const to = from + holderCount[j];
     for (let picks = 0; need > 0; picks++) {
       if (picks === 4) return cost + sortedFill(j, need, w);
@@ -299,7 +333,7 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   /** The same, sorting the line's holders not yet picked. */
   const sortedFill = (j: number, need: number, w: Float64Array): number => {
     const hs: number[] = [];
-    for (let k = j * n; k < j * n + holderCount[j]; k++) if (picked[lineHolders[k]] !== stamp) hs.push(lineHolders[k]);
+    for (let k = j * stride; k < j * stride + holderCount[j]; k++) if (picked[lineHolders[k]] !== stamp) hs.push(lineHolders[k]);
     hs.sort((x, y) => w[x] - w[y]);
     let cost = 0;
     for (const c of hs) {

@@ -9,7 +9,7 @@
  * fallback. Every plan carries its cost, the next-best plans found, and whether optimality
  * was proven (false only when the search hit its node limit).
  */
-import { haversineFrom, type GeoPoint } from '../common/geo';
+import { EARTH_RADIUS_KM, chordKm, unitVector, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import { zoneFor, type RuleRecord } from './rules';
 import { solve, type OptSolution } from './optimizer';
@@ -162,26 +162,35 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   const chosen = scratch.i32(1, n, false); // table index of each eligible location
   const kms = scratch.f64(0, n, false);
   const available = scratch.i32(0, n * L, false);
-  const quantity = lines.map((l) => l.quantity);
+  // The optimizer's availability index, built in the same pass (optimizer.ts AvailabilityIndex)
+  const cap = scratch.i32(4, n, false);
+  const lineTotal = scratch.f64(3, L);
+  const holderCount = scratch.i32(5, L);
+  const lineHolders = scratch.i32(6, n * L, false);
+  const quantity = scratch.i32(7, L, false);
+  for (let j = 0; j < L; j++) quantity[j] = lines[j].quantity;
   const zoned = rule.cost.zones.length > 0;
-  // Great-circle distance to the destination, with the destination's terms computed once.
+  // Great-circle distance to the destination: a chord between unit vectors (the table holds
+  // the locations', stored by the database), the destination's computed once.
   const dest = request.destination;
-  const distanceFrom = dest ? haversineFrom(dest) : null;
-  const point = { lat: 0, lng: 0 };
+  const [dx, dy, dz] = dest ? unitVector(dest.lat, dest.lng) : [0, 0, 0];
+  const { ux, uy, uz } = table;
   const bit = methodBit(request.method);
   const types = rule.candidates.locationTypes.length > 0 ? rule.candidates.locationTypes : null;
   const maxKm = request.pickupLocationId === null ? rule.candidates.maxDistanceKm : null;
   const respectCapacity = rule.constraints.respectCapacity;
-  const { ids, flags, free, safety } = table;
+  const { ids, flags, posStart, posLine, posFree, posSafety } = table;
+  // Distance decides a reason only under a distance limit or a zone table; otherwise it is
+  // computed for the eligible alone (most locations of a large network hold none of the
+  // order's SKUs). Under a limit, the latitude difference alone (a lower bound of the
+  // great-circle distance) rules out most far locations without the full formula.
+  const distanceMatters = maxKm !== null || (zoned && request.pickupLocationId === null);
+  const destLatRad = dest ? (dest.lat * Math.PI) / 180 : 0;
+  const kmPerRad = EARTH_RADIUS_KM;
   let m = 0;
   for (let c = 0; c < n; c++) {
     if (request.pickupLocationId !== null && ids[c] !== request.pickupLocationId) continue; // not a candidate at all
-    let km = 0;
-    if (distanceFrom) {
-      point.lat = table.lat[c];
-      point.lng = table.lng[c];
-      km = distanceFrom(point);
-    }
+    let km = dest ? -1 : 0; // -1: not computed yet
     let reason: ExclusionReason | null = null;
     const f = flags[c];
     if (excludedIds?.has(ids[c])) reason = 'EXCLUDED';
@@ -190,31 +199,39 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     // A location type the rule leaves out is excluded by the rule.
     else if (types && !types.includes(table.types[c])) reason = 'EXCLUDED';
     // A distance limit with an unknown destination cannot be honoured: nothing is within it.
-    else if (maxKm !== null && (!dest || km > maxKm)) reason = 'DISTANCE';
+    else if (maxKm !== null && (!dest || Math.abs((table.lat[c] * Math.PI) / 180 - destLatRad) * kmPerRad > maxKm * (1 + 1e-9) + 1e-9)) reason = 'DISTANCE';
+    else if (distanceMatters && dest && (km = chordKm(ux[c], uy[c], uz[c], dx, dy, dz)) > (maxKm ?? Infinity)) reason = 'DISTANCE';
     // Beyond the last band of the zone table: the rule prices no such shipment.
     else if (zoned && request.pickupLocationId === null && zoneFor(rule.cost, km) === null) reason = 'DISTANCE';
     else if (respectCapacity && table.groupsToday[c] >= table.dailyCapacity[c]) reason = 'CAPACITY'; // NaN: no limit, never >=
     else {
-      const from = c * L;
+      // row m of `available`: zero, then the location's positions (few: the table is sparse)
       const to = m * L;
-      let any = false;
-      for (let j = 0; j < L; j++) {
-        let a = free[from + j] - (useSafety ? 0 : safety[from + j]);
-        a = a < 0 ? 0 : a > quantity[j] ? quantity[j] : a;
-        available[to + j] = a;
-        if (a > 0) any = true;
+      for (let j = 0; j < L; j++) available[to + j] = 0;
+      let units = 0;
+      for (let k = posStart[c], end = posStart[c + 1]; k < end; k++) {
+        const j = posLine[k];
+        const a = Math.max(0, Math.min(posFree[k] - (useSafety ? 0 : posSafety[k]), quantity[j]));
+        if (a > 0) {
+          // a location with any unit is eligible (stock is the last test): index it as row m
+          available[to + j] = a;
+          units += a;
+          lineTotal[j] += a;
+          lineHolders[j * n + holderCount[j]++] = m;
+        }
       }
-      if (!any) reason = 'NO_STOCK';
+      if (units === 0) reason = 'NO_STOCK';
+      else cap[m] = units;
     }
     if (reason) {
       excluded.push({ locationId: ids[c], reason });
       continue;
     }
     chosen[m] = c;
-    kms[m] = km;
+    kms[m] = km >= 0 ? km : chordKm(ux[c], uy[c], uz[c], dx, dy, dz);
     m++;
   }
-  return { excluded, m, chosen, kms, available: available.subarray(0, m * L) };
+  return { excluded, m, chosen, kms, available: available.subarray(0, m * L), index: { cap, lineTotal, holderCount, lineHolders, stride: n } };
 }
 
 /** The plan for a request over candidate objects (see planFromTable). */
@@ -233,7 +250,7 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
   // most plans (measured with --trace-deopt on the benchmark's orders).
   const lines = request.lines.slice();
   const L = lines.length;
-  const { excluded, m, chosen, kms, available } = screen(request, lines, table, rule);
+  const { excluded, m, chosen, kms, available, index } = screen(request, lines, table, rule);
   const fixed = scratch.f64(1, m, false);
   const perUnit = scratch.f64(2, m, false);
   const keys: string[] = new Array(m);
@@ -256,7 +273,7 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
   const demand = scratch.i32(2, L, false);
   for (let j = 0; j < L; j++) demand[j] = lines[j].quantity;
   const result = solve(
-    { demand, fixed, perUnit, available, keys, capped: true },
+    { demand, fixed, perUnit, available, keys, capped: true, index },
     { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes },
   );
 

@@ -21,7 +21,7 @@ const OPTIMISTIC_ATTEMPTS = 3;
 class ReservationLost extends Error {}
 
 interface CandidateRow {
-  id: string; code: string; type: string; lat: number; lng: number; methods: string[]; active: boolean;
+  id: string; code: string; type: string; lat: number; lng: number; geo_x: number; geo_y: number; geo_z: number; methods: string[]; active: boolean;
   priority: number; daily_capacity: number | null; groups_today: number; sku: string; on_hand: number; reserved: number; safety_stock: number;
 }
 
@@ -54,7 +54,7 @@ export class SourcingService {
   /** Every location holding any of the SKUs, with its stock of them and its groups today: one row per position. */
   private async candidateRows(q: Queryable, skus: string[]): Promise<CandidateRow[]> {
     return q.query<CandidateRow>(
-      `SELECT l.id, l.code, l.type, l.lat, l.lng, l.methods, l.active, l.priority, l.daily_capacity,
+      `SELECT l.id, l.code, l.type, l.lat, l.lng, l.geo_x, l.geo_y, l.geo_z, l.methods, l.active, l.priority, l.daily_capacity,
               COALESCE(t.n, 0) AS groups_today, p.sku, p.on_hand, p.reserved, p.safety_stock
          FROM inventory_positions p
          JOIN locations l ON l.id = p.location_id
@@ -93,6 +93,7 @@ export class SourcingService {
     for (const r of await this.candidateRows(q, [...new Set(request.lines.map((l) => l.sku))])) {
       const c = b.location(
         r.id, r.code, r.type as CandidateLocation['type'], r.lat, r.lng, r.methods as FulfillmentMethod[], r.active, r.priority, r.daily_capacity, r.groups_today,
+        [r.geo_x, r.geo_y, r.geo_z],
       );
       b.position(c, r.sku, r.on_hand, r.reserved, r.safety_stock);
     }

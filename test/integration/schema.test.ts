@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { graphql, parse } from 'graphql';
 import { buildOrdersSchema } from '../../src/schema';
+import { unitVector } from '../../src/common/geo';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { ServiceSdlDocument } from '../generated/graphql';
 
@@ -10,6 +11,28 @@ const committed = fs.readFileSync(path.join(__dirname, '../../schema.graphql'), 
 
 it('schema.graphql is what the code prints (run `npm run schema` when this fails)', async () => {
   expect(`${printSubgraphSchema(await buildOrdersSchema()).trim()}\n`).toBe(committed);
+});
+
+describe('locations table', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('keeps each location\'s unit vector, as the planner computes it, when lat and lng are written', async () => {
+    const [{ id }] = await t.db.query<{ id: string }>(
+      `INSERT INTO locations (code, name, type, lat, lng, methods) VALUES ('UV-1', 'Vector', 'STORE', 40.7128, -74.006, '{SHIP}') RETURNING id`,
+    );
+    const read = async () => (await t.db.query<{ x: number; y: number; z: number }>('SELECT geo_x AS x, geo_y AS y, geo_z AS z FROM locations WHERE id = $1', [id]))[0];
+    const near = (got: { x: number; y: number; z: number }, lat: number, lng: number) => {
+      const [x, y, z] = unitVector(lat, lng);
+      expect(Math.abs(got.x - x) + Math.abs(got.y - y) + Math.abs(got.z - z)).toBeLessThan(1e-12);
+    };
+    near(await read(), 40.7128, -74.006);
+    await t.db.query('UPDATE locations SET lat = -33.87, lng = 151.21 WHERE id = $1', [id]);
+    near(await read(), -33.87, 151.21);
+  });
 });
 
 describe('_service', () => {

@@ -1,6 +1,7 @@
 import { DecimalScalar, DateTimeScalar, normalizeDecimal } from '../../src/common/scalars';
 import { fromUnits, isCurrencyCode, toUnits } from '../../src/common/money';
-import { haversineFrom, haversineKm } from '../../src/common/geo';
+import fc from 'fast-check';
+import { chordKm, haversineFrom, haversineKm, unitVector } from '../../src/common/geo';
 import { loadConfig, ConfigError } from '../../src/config';
 import { encodeCursor, decodeCursor } from '../../src/orders/order.service';
 
@@ -48,6 +49,26 @@ describe('geo', () => {
     for (const p of [{ lat: 34.0522, lng: -118.2437 }, { lat: -33.87, lng: 151.21 }, { lat: 40.7128, lng: -74.006 }, { lat: 89.9, lng: 179.9 }]) {
       expect(measure(p)).toBeCloseTo(haversineKm(p, from), 6);
     }
+  });
+});
+
+describe('distance from unit vectors', () => {
+  it('is the haversine distance: to a micrometre within 10,000 km, to a metre anywhere', () => {
+    const point = fc.record({ lat: fc.double({ min: -90, max: 90, noNaN: true }), lng: fc.double({ min: -180, max: 180, noNaN: true }) });
+    fc.assert(
+      fc.property(point, point, (a, b) => {
+        const ua = unitVector(a.lat, a.lng);
+        const ub = unitVector(b.lat, b.lng);
+        const h = haversineKm(a, b);
+        // near the antipode the haversine itself (asin close to 1) is only good to millimetres
+        expect(Math.abs(chordKm(ua[0], ua[1], ua[2], ub[0], ub[1], ub[2]) - h)).toBeLessThan(h < 10_000 ? 1e-9 : 1e-3);
+      }),
+      { numRuns: 5000 },
+    );
+    const ny = unitVector(40.7128, -74.006);
+    const la = unitVector(34.0522, -118.2437);
+    expect(chordKm(ny[0], ny[1], ny[2], la[0], la[1], la[2])).toBeCloseTo(3935.7, 0);
+    expect(chordKm(ny[0], ny[1], ny[2], ny[0], ny[1], ny[2])).toBe(0);
   });
 });
 
