@@ -550,11 +550,16 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
    */
   const lambda = new Float64Array(L);
   const grad = new Float64Array(L);
+  // per location: its reduced cost under the prices, and whether the relaxation takes it
+  let reducedOf = new Float64Array(0);
+  let taken = new Uint8Array(0);
   let lambdaReady = false;
   let stepScale = 1;
   const lagrangeBound = (iterations: number): number => {
     const ub = (best as Found | null)?.cost ?? Infinity;
     if (!lambdaReady) {
+      reducedOf = new Float64Array(n);
+      taken = new Uint8Array(n);
       // start from each line's most expensive amortized unit cost among its holders' first units
       for (let j = 0; j < L; j++) {
         const ha = holdersA[j];
@@ -569,22 +574,32 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
         value += lambda[j] * target[j];
         grad[j] = target[j];
       }
+      // Over the holders of each line only (stock is sparse: most locations hold few of an
+      // order's lines), in the same order of additions as a pass per location and line.
+      reducedOf.fill(0);
+      for (let j = 0; j < L; j++) {
+        const lam = lambda[j];
+        for (let k = j * stride, end = k + holderCount[j]; k < end; k++) {
+          const c = lineHolders[k];
+          const pc = perUnit[c];
+          if (pc < lam && state[c] !== OUT) reducedOf[c] += avail[c * L + j] * (pc - lam);
+        }
+      }
       for (let c = 0; c < n; c++) {
         const st = state[c];
+        taken[c] = 0;
         if (st === OUT) continue;
-        const base = c * L;
-        const pc = perUnit[c];
-        let reduced = 0;
-        for (let j = 0; j < L; j++) {
-          const a = avail[base + j];
-          if (a > 0 && pc < lambda[j]) reduced += a * (pc - lambda[j]);
-        }
+        const reduced = reducedOf[c];
         if (st === IN) value += reduced;
         else if (fixed[c] + reduced < 0) value += fixed[c] + reduced;
         else continue;
-        for (let j = 0; j < L; j++) {
-          const a = avail[base + j];
-          if (a > 0 && pc < lambda[j]) grad[j] -= a;
+        taken[c] = 1;
+      }
+      for (let j = 0; j < L; j++) {
+        const lam = lambda[j];
+        for (let k = j * stride, end = k + holderCount[j]; k < end; k++) {
+          const c = lineHolders[k];
+          if (taken[c] === 1 && perUnit[c] < lam) grad[j] -= avail[c * L + j];
         }
       }
       if (value > bestBound) bestBound = value;
