@@ -68,19 +68,31 @@ function rootFields(set: SelectionSetNode, fragments: Record<string, FragmentDef
   return out;
 }
 
-/**
- * Every operation needs a token, except `{ __typename }` and the router's `_service`; and no
- * string may carry U+0000 (limits.ts).
- */
+function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  return fragments;
+}
+
+/** No string of the variables or literals may carry U+0000, nor variables nest too deep (limits.ts). */
+const inputTextPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ document, request, source }) {
+        const refusal = inputTextError(document, source, request.variables);
+        if (refusal) throw refusal;
+      },
+    };
+  },
+};
+
+/** Every operation needs a token, except `{ __typename }` and the router's `_service`. */
 const requireTokenPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ contextValue, operation, document, request, source }) {
-        const nul = inputTextError(document, source, request.variables);
-        if (nul) throw nul;
+      async didResolveOperation({ contextValue, operation, document }) {
         if (contextValue.principal || !operation) return;
-        const fragments: Record<string, FragmentDefinitionNode> = {};
-        for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+        const fragments = fragmentsOf(document);
         for (const f of rootFields(operation.selectionSet, fragments)) {
           if (!PUBLIC_ROOT_FIELDS.has(f)) throw unauthenticated();
         }
@@ -111,9 +123,7 @@ function rateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<Context> {
         async didResolveOperation({ contextValue, operation, document }) {
           const principal = contextValue.principal;
           if (!principal || operation?.operation !== 'mutation') return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-          const n = countRootFields(operation.selectionSet, fragments);
+          const n = countRootFields(operation.selectionSet, fragmentsOf(document));
           const taken = limiter.take(principal.role, principal.sub, n);
           if (taken.ok) return;
           metrics.rateLimited.inc({ role: principal.role });
@@ -233,6 +243,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Stopping closes every WebSocket (1001, going away) after HTTP has drained.
       { async serverWillStart() { return { async drainServer() { await wsCleanup?.dispose(); } }; } },
+      inputTextPlugin,
       requireTokenPlugin,
       ...(deps.config.mutationRateLimits ? [rateLimitPlugin(new RateLimiter(deps.config.mutationRateLimits))] : []),
       requestObserverPlugin(deps.log),
@@ -418,8 +429,8 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return fail('No operation to run (give operationName when the document has several)', 'BAD_REQUEST');
         if (operation.operation !== 'subscription') return fail('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', 'BAD_REQUEST');
-        const nul = inputTextError(document, payload.query, payload.variables);
-        if (nul) return [nul];
+        const refusal = inputTextError(document, payload.query, payload.variables);
+        if (refusal) return [refusal];
         return {
           schema: deps.schema,
           document,
