@@ -293,13 +293,39 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   }
 
   // ---- incumbents: every single location ("all from X instead" is also the alternative a shopper understands)
+  // First, with numbers only, the fill and cost of the (keepAlternatives + 1)-th best single;
+  // then only the singles not clearly behind it are offered (a set behind that many others
+  // by more than EPS cannot be kept, whatever its key): the same plans kept, without building
+  // an id and a record for most of the hundreds of singles.
   {
+    const keep = keepAlternatives + 1;
+    const kFill = new Float64Array(keep).fill(-1);
+    const kCost = new Float64Array(keep).fill(Infinity);
+    for (let c = 0; c < n; c++) {
+      const fill = cap[c];
+      if (fill === 0) continue;
+      nodes++;
+      const cost = fixed[c] + perUnit[c] * fill;
+      let at = keep;
+      while (at > 0 && (fill > kFill[at - 1] || (fill === kFill[at - 1] && cost < kCost[at - 1]))) at--;
+      if (at === keep) continue;
+      for (let i = keep - 1; i > at; i--) {
+        kFill[i] = kFill[i - 1];
+        kCost[i] = kCost[i - 1];
+      }
+      kFill[at] = fill;
+      kCost[at] = cost;
+    }
+    const lastFill = kFill[keep - 1];
+    const lastCost = kCost[keep - 1];
     const one = [0];
     for (let c = 0; c < n; c++) {
-      if (cap[c] === 0) continue;
-      nodes++;
-      scoredFill = cap[c];
-      scoredCost = fixed[c] + perUnit[c] * cap[c];
+      const fill = cap[c];
+      if (fill === 0 || fill < lastFill) continue;
+      const cost = fixed[c] + perUnit[c] * fill;
+      if (fill === lastFill && cost > lastCost + EPS) continue;
+      scoredFill = fill;
+      scoredCost = cost;
       one[0] = c;
       consider(one);
     }
