@@ -38,7 +38,9 @@ export function createLogger(level: LogLevel, write?: (line: string) => void): L
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACTED, ...REDACTED.map((k) => `*.${k}`)], censor: '[redacted]' },
     },
-    write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ fd: 1, sync: false }),
+    // synchronous writes: an asynchronous destination reordered the last lines at exit
+    // ("stopped" before "embedded PostgreSQL stopped") and may drop lines when the process ends
+    write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ fd: 1, sync: true }),
   );
   return wrap(p);
 }
