@@ -11,7 +11,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   GraphQLError, Kind, NoSchemaIntrospectionCustomRule, getOperationAST, parse, specifiedRules, validate,
-  type DocumentNode, type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema,
+  type DocumentNode, type FieldNode, type GraphQLFormattedError, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLSchema,
 } from 'graphql';
 import type { Config } from './config';
 import { isDatabaseUnavailable, type Database } from './db/database';
@@ -56,13 +56,14 @@ export interface App {
 /** Root fields anyone may query without a token. */
 const PUBLIC_ROOT_FIELDS = new Set(['__typename', '_service']);
 
-function rootFields(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out = new Set<string>(), seen = new Set<string>()): Set<string> {
+/** The root field selections of an operation, aliases each counted (fragments followed once each). */
+function rootFieldNodes(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out: FieldNode[] = [], seen = new Set<string>()): FieldNode[] {
   for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) out.add(sel.name.value);
-    else if (sel.kind === Kind.INLINE_FRAGMENT) rootFields(sel.selectionSet, fragments, out, seen);
+    if (sel.kind === Kind.FIELD) out.push(sel);
+    else if (sel.kind === Kind.INLINE_FRAGMENT) rootFieldNodes(sel.selectionSet, fragments, out, seen);
     else if (!seen.has(sel.name.value) && fragments[sel.name.value]) {
       seen.add(sel.name.value);
-      rootFields(fragments[sel.name.value].selectionSet, fragments, out, seen);
+      rootFieldNodes(fragments[sel.name.value].selectionSet, fragments, out, seen);
     }
   }
   return out;
@@ -93,27 +94,13 @@ const requireTokenPlugin: ApolloServerPlugin<Context> = {
       async didResolveOperation({ contextValue, operation, document }) {
         if (contextValue.principal || !operation) return;
         const fragments = fragmentsOf(document);
-        for (const f of rootFields(operation.selectionSet, fragments)) {
+        for (const f of new Set(rootFieldNodes(operation.selectionSet, fragments).map((field) => field.name.value))) {
           if (!PUBLIC_ROOT_FIELDS.has(f)) throw unauthenticated();
         }
       },
     };
   },
 };
-
-/** Root field selections, counted with their aliases (fragments followed once each). */
-function countRootFields(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
-  let n = 0;
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) n += sel.name.value === '__typename' ? 0 : 1;
-    else if (sel.kind === Kind.INLINE_FRAGMENT) n += countRootFields(sel.selectionSet, fragments, seen);
-    else if (!seen.has(sel.name.value) && fragments[sel.name.value]) {
-      seen.add(sel.name.value);
-      n += countRootFields(fragments[sel.name.value].selectionSet, fragments, seen);
-    }
-  }
-  return n;
-}
 
 /** Mutations take tokens from their principal's bucket (rate-limit.ts); refused whole with 429 when short. */
 function rateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<Context> {
@@ -123,7 +110,7 @@ function rateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<Context> {
         async didResolveOperation({ contextValue, operation, document }) {
           const principal = contextValue.principal;
           if (!principal || operation?.operation !== 'mutation') return;
-          const n = countRootFields(operation.selectionSet, fragmentsOf(document));
+          const n = rootFieldNodes(operation.selectionSet, fragmentsOf(document)).filter((f) => f.name.value !== '__typename').length;
           const taken = limiter.take(principal.role, principal.sub, n);
           if (taken.ok) return;
           metrics.rateLimited.inc({ role: principal.role });

@@ -186,7 +186,7 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   // great-circle distance) rules out most far locations without the full formula.
   const distanceMatters = maxKm !== null || (zoned && request.pickupLocationId === null);
   const destLatRad = dest ? (dest.lat * Math.PI) / 180 : 0;
-  const kmPerRad = EARTH_RADIUS_KM;
+  const latitudeGapKm = (c: number) => Math.abs((table.lat[c] * Math.PI) / 180 - destLatRad) * EARTH_RADIUS_KM;
   let m = 0;
   for (let c = 0; c < n; c++) {
     if (request.pickupLocationId !== null && ids[c] !== request.pickupLocationId) continue; // not a candidate at all
@@ -199,7 +199,7 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     // A location type the rule leaves out is excluded by the rule.
     else if (types && !types.includes(table.types[c])) reason = 'EXCLUDED';
     // A distance limit with an unknown destination cannot be honoured: nothing is within it.
-    else if (maxKm !== null && (!dest || Math.abs((table.lat[c] * Math.PI) / 180 - destLatRad) * kmPerRad > maxKm * (1 + 1e-9) + 1e-9)) reason = 'DISTANCE';
+    else if (maxKm !== null && (!dest || latitudeGapKm(c) > maxKm * (1 + 1e-9) + 1e-9)) reason = 'DISTANCE';
     else if (distanceMatters && dest && (km = chordKm(ux[c], uy[c], uz[c], dx, dy, dz)) > (maxKm ?? Infinity)) reason = 'DISTANCE';
     // Beyond the last band of the zone table: the rule prices no such shipment.
     else if (zoned && request.pickupLocationId === null && zoneFor(rule.cost, km) === null) reason = 'DISTANCE';

@@ -162,6 +162,25 @@ describe('the service killed and stopped under load', () => {
     await tdb?.drop();
   });
 
+  /** Holds every position of `sku` locked in an open transaction; release() commits. */
+  async function lockPositions(sku: string) {
+    const locker = new pg.Client({ connectionString: tdb.url });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('SELECT 1 FROM inventory_positions WHERE sku = $1 FOR UPDATE', [sku]);
+    return {
+      release: async () => {
+        await locker.query('COMMIT');
+        await locker.end();
+      },
+    };
+  }
+
+  /** Until a statement of this database waits on a lock. */
+  const someoneWaits = (what: string) =>
+    until(async () => (await tdb.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).length > 0, 10_000, what);
+
   async function persisted(acked: string[]): Promise<{ orders: number; plans: number }> {
     const [r] = await tdb.db.query<{ orders: number; plans: number }>(
       `SELECT (SELECT count(*) FROM orders WHERE id = ANY($1::uuid[]))::int AS orders,
@@ -180,22 +199,18 @@ describe('the service killed and stopped under load', () => {
     await until(() => sub.sequences.length > 0, 10_000, 'the subscriber');
 
     // a mutation held in flight across the signal: every SOCK-0001-M position is locked
-    const locker = new pg.Client({ connectionString: tdb.url });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query(`SELECT 1 FROM inventory_positions WHERE sku = 'SOCK-0001-M' FOR UPDATE`);
+    const lock = await lockPositions('SOCK-0001-M');
     const inFlight = gql(svc.url, 'SERVICE', PLACE, { input: orderInput('SOCK-0001-M'), key: 'term-in-flight' }, 30_000);
     let settled = false;
     void inFlight.finally(() => (settled = true));
-    await until(async () => (await tdb.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).length > 0, 10_000, 'the held mutation');
+    await someoneWaits('the held mutation');
 
     const load = placeLoad(() => svc.url, { workers: 6, max: 2_000, maxMs: 20_000, prefix: 'term' });
     await new Promise((r) => setTimeout(r, 700));
     svc.proc.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     expect(settled).toBe(false); // still waiting on the lock, and the process still up for it
-    await locker.query('COMMIT');
-    await locker.end();
+    await lock.release();
 
     const held = await inFlight;
     expect(held.status).toBe(200);
@@ -218,19 +233,14 @@ describe('the service killed and stopped under load', () => {
   it('SIGTERM with work stuck past SHUTDOWN_TIMEOUT_MS: exits 1 at the deadline, saying so', async () => {
     const svc = await spawnService({ ...env, SHUTDOWN_TIMEOUT_MS: '1000' });
     await stockUp(svc.url, ['SOCK-0001-M']);
-    const locker = new pg.Client({ connectionString: tdb.url });
-    locker.on('error', () => undefined);
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query(`SELECT 1 FROM inventory_positions WHERE sku = 'SOCK-0001-M' FOR UPDATE`);
+    const lock = await lockPositions('SOCK-0001-M');
     const stuck = gql(svc.url, 'SERVICE', PLACE, { input: orderInput('SOCK-0001-M'), key: 'term-stuck' }, 30_000).catch((e: Error) => e);
-    await until(async () => (await tdb.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).length > 0, 10_000, 'the stuck mutation');
+    await someoneWaits('the stuck mutation');
     const t0 = Date.now();
     svc.proc.kill('SIGTERM');
     const exit = await svc.exited;
     const took = Date.now() - t0;
-    await locker.query('ROLLBACK');
-    await locker.end();
+    await lock.release();
     expect(exit).toEqual({ code: 1, signal: null });
     expect(took).toBeGreaterThanOrEqual(900);
     expect(svc.logs.find((l) => l.level === 'error')).toMatchObject({ msg: 'shutdown did not finish in time; exiting with work still in flight', timeoutMs: 1000 });

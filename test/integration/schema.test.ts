@@ -13,13 +13,14 @@ it('schema.graphql is what the code prints (run `npm run schema` when this fails
   expect(`${printSubgraphSchema(await buildOrdersSchema()).trim()}\n`).toBe(committed);
 });
 
-describe('locations table', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
+// one app (and database) for the tests below that need one
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
 
+describe('locations table', () => {
   it('keeps each location\'s unit vector, as the planner computes it, when lat and lng are written', async () => {
     const [{ id }] = await t.db.query<{ id: string }>(
       `INSERT INTO locations (code, name, type, lat, lng, methods) VALUES ('UV-1', 'Vector', 'STORE', 40.7128, -74.006, '{SHIP}') RETURNING id`,
@@ -36,12 +37,6 @@ describe('locations table', () => {
 });
 
 describe('_service', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-
   it('serves schema.graphql plus what federation adds, without a token', async () => {
     const served = (await t.ok(ServiceSdlDocument, {}, null))._service.sdl!;
     // What @apollo/subgraph serves for exactly the committed SDL: the same file with the
