@@ -172,9 +172,9 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   }
   let maxFill = 0;
   for (let j = 0; j < L; j++) maxFill += Math.min(demand[j], lineTotal[j]);
-  // A location's cost per unit with its fixed cost spread over the most units it can ship.
+  // A location's cost per unit with its fixed cost spread over the most units it can ship
+  // (filled in with the singles below).
   const amort = scratch.f64(1, n, false);
-  for (let c = 0; c < n; c++) amort[c] = perUnit[c] + (cap[c] > 0 ? (fixed[c] >= 0 ? fixed[c] / cap[c] : fixed[c]) : 0);
 
   /** Unit order: cheaper per unit first, then key. */
   const unitBefore = (x: number, y: number): boolean => perUnit[x] < perUnit[y] || (perUnit[x] === perUnit[y] && (keys[x] < keys[y] || (keys[x] === keys[y] && x < y)));
@@ -292,6 +292,9 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     return result(true);
   }
 
+  let negTotal = 0; // the negative fixed costs' sum
+  let minFixed = Infinity; // the two least fixed costs
+  let minFixed2 = Infinity;
   // ---- incumbents: every single location ("all from X instead" is also the alternative a shopper understands)
   // First, with numbers only, the fill and cost of the (keepAlternatives + 1)-th best single;
   // then only the singles not clearly behind it are offered (a set behind that many others
@@ -301,11 +304,23 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     const keep = keepAlternatives + 1;
     const kFill = new Float64Array(keep).fill(-1);
     const kCost = new Float64Array(keep).fill(Infinity);
+    // one pass: each location's amortized unit cost, the fixed costs the root bound needs,
+    // and the best singles' fill and cost
     for (let c = 0; c < n; c++) {
       const fill = cap[c];
-      if (fill === 0) continue;
+      const f = fixed[c];
+      if (fill === 0) {
+        amort[c] = perUnit[c];
+        continue;
+      }
+      amort[c] = perUnit[c] + (f >= 0 ? f / fill : f);
+      if (f < 0) negTotal += f;
+      if (f < minFixed) {
+        minFixed2 = minFixed;
+        minFixed = f;
+      } else if (f < minFixed2) minFixed2 = f;
       nodes++;
-      const cost = fixed[c] + perUnit[c] * fill;
+      const cost = f + perUnit[c] * fill;
       let at = keep;
       while (at > 0 && (fill > kFill[at - 1] || (fill === kFill[at - 1] && cost < kCost[at - 1]))) at--;
       if (at === keep) continue;
@@ -370,16 +385,6 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     }
     return cost;
   };
-  let negTotal = 0;
-  let minFixed = Infinity; // the two least fixed costs
-  let minFixed2 = Infinity;
-  for (let c = 0; c < n; c++) {
-    if (cap[c] === 0) continue;
-    const f = fixed[c];
-    if (f < 0) negTotal += f;
-    if (f < minFixed) [minFixed, minFixed2] = [f, minFixed];
-    else if (f < minFixed2) minFixed2 = f;
-  }
   {
     let varP = 0;
     let varA = 0;

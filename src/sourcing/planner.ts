@@ -179,7 +179,12 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   const types = rule.candidates.locationTypes.length > 0 ? rule.candidates.locationTypes : null;
   const maxKm = request.pickupLocationId === null ? rule.candidates.maxDistanceKm : null;
   const respectCapacity = rule.constraints.respectCapacity;
-  const { ids, flags, posStart, posLine, posFree, posSafety } = table;
+  const { ids, codes, flags, priority, groupsToday, dailyCapacity, posStart, posLine, posFree, posSafety } = table;
+  // the optimizer's costs per eligible location, and its tie-break keys
+  const fixed = scratch.f64(1, n, false);
+  const perUnit = scratch.f64(2, n, false);
+  const keys: string[] = new Array(n);
+  const { perShipment, perShipmentKm, priorityWeight, perUnit: unitBase, perUnitKm } = rule.cost;
   // Distance decides a reason only under a distance limit or a zone table; otherwise it is
   // computed for the eligible alone (most locations of a large network hold none of the
   // order's SKUs). Under a limit, the latitude difference alone (a lower bound of the
@@ -203,7 +208,7 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     else if (distanceMatters && dest && (km = chordKm(ux[c], uy[c], uz[c], dx, dy, dz)) > (maxKm ?? Infinity)) reason = 'DISTANCE';
     // Beyond the last band of the zone table: the rule prices no such shipment.
     else if (zoned && request.pickupLocationId === null && zoneFor(rule.cost, km) === null) reason = 'DISTANCE';
-    else if (respectCapacity && table.groupsToday[c] >= table.dailyCapacity[c]) reason = 'CAPACITY'; // NaN: no limit, never >=
+    else if (respectCapacity && groupsToday[c] >= dailyCapacity[c]) reason = 'CAPACITY'; // NaN: no limit, never >=
     else {
       // row m of `available`: zero, then the location's positions (few: the table is sparse)
       const to = m * L;
@@ -228,10 +233,21 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
       continue;
     }
     chosen[m] = c;
-    kms[m] = km >= 0 ? km : chordKm(ux[c], uy[c], uz[c], dx, dy, dz);
+    if (km < 0) km = chordKm(ux[c], uy[c], uz[c], dx, dy, dz);
+    kms[m] = km;
+    // its costs under the rule, as the optimizer takes them
+    if (zoned) {
+      fixed[m] = fixedCost(rule, km, priority[c]);
+      perUnit[m] = unitCost(rule, km);
+    } else {
+      fixed[m] = perShipment + perShipmentKm * km - priorityWeight * priority[c];
+      perUnit[m] = unitBase + perUnitKm * km;
+    }
+    keys[m] = codes[c];
     m++;
   }
-  return { excluded, m, chosen, kms, available: available.subarray(0, m * L), index: { cap, lineTotal, holderCount, lineHolders, stride: n } };
+  keys.length = m;
+  return { excluded, m, chosen, kms, fixed, perUnit, keys, available: available.subarray(0, m * L), index: { cap, lineTotal, holderCount, lineHolders, stride: n } };
 }
 
 /** The plan for a request over candidate objects (see planFromTable). */
@@ -250,26 +266,8 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
   // most plans (measured with --trace-deopt on the benchmark's orders).
   const lines = request.lines.slice();
   const L = lines.length;
-  const { excluded, m, chosen, kms, available, index } = screen(request, lines, table, rule);
-  const fixed = scratch.f64(1, m, false);
-  const perUnit = scratch.f64(2, m, false);
-  const keys: string[] = new Array(m);
-  const cost = rule.cost;
-  const zoned = cost.zones.length > 0;
+  const { excluded, m, chosen, kms, fixed, perUnit, keys, available, index } = screen(request, lines, table, rule);
   const ids = table.ids;
-  for (let i = 0; i < m; i++) {
-    const c = chosen[i];
-    const km = kms[i];
-    const priority = table.priority[c];
-    if (zoned) {
-      fixed[i] = fixedCost(rule, km, priority);
-      perUnit[i] = unitCost(rule, km);
-    } else {
-      fixed[i] = cost.perShipment + cost.perShipmentKm * km - cost.priorityWeight * priority;
-      perUnit[i] = cost.perUnit + cost.perUnitKm * km;
-    }
-    keys[i] = table.codes[c];
-  }
   const demand = scratch.i32(2, L, false);
   for (let j = 0; j < L; j++) demand[j] = lines[j].quantity;
   const result = solve(
