@@ -60,6 +60,8 @@ export interface OptProblem {
   /** Units available, candidate-major: candidate c, line j at c * lines + j. */
   available: ArrayLike<number>;
   keys: string[];
+  /** The number of candidates, when `keys` is a longer reused array (default keys.length). */
+  size?: number;
   /** The caller vouches that `available` is an Int32Array of whole units within 0 and each line's demand: used as it is. */
   capped?: boolean;
   /**
@@ -86,10 +88,18 @@ export interface OptSolution {
   cost: number;
 }
 
+/** A plan offered as an alternative: which locations, and what it fills and costs. */
+export interface OptAlternative {
+  /** Candidate indexes, each shipping something. */
+  locations: number[];
+  filled: number;
+  cost: number;
+}
+
 export interface OptResult {
   best: OptSolution;
   /** The next best plans found (distinct location sets, same fill), cheapest first. */
-  alternatives: OptSolution[];
+  alternatives: OptAlternative[];
   provenOptimal: boolean;
   nodes: number;
 }
@@ -136,7 +146,7 @@ interface Found {
 
 export function solve(problem: OptProblem, opts: OptOptions): OptResult {
   const L = problem.demand.length;
-  const n = problem.keys.length;
+  const n = problem.size ?? problem.keys.length;
   const keys = problem.keys;
   const maxNodes = opts.maxNodes ?? 20_000;
   const keepAlternatives = opts.alternatives ?? 3;
@@ -259,11 +269,11 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     const b = best;
     // Plain loops: arrays from filter/slice/map came back with varying element kinds, and the
     // caller's reads of them sent it out of optimized code again and again (--trace-deopt).
-    const alternatives: OptSolution[] = [];
+    const alternatives: OptAlternative[] = [];
     if (b !== null) {
       for (let k = 0; k < top.length && alternatives.length < keepAlternatives; k++) {
         const f = top[k];
-        if (f !== b && f.filled === b.filled) alternatives.push(allocate(f.set));
+        if (f !== b && f.filled === b.filled) alternatives.push({ locations: f.set, filled: f.filled, cost: f.cost });
       }
     }
     return {

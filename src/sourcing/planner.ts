@@ -18,6 +18,8 @@ import { ACTIVE, methodBit, tableOf, type CandidateTable } from './candidate-tab
 
 /** The planner's working arrays, reused from plan to plan (see scratch.ts). */
 const scratch = new Scratch();
+/** The optimizer's tie-break keys (location codes) per eligible location, reused likewise: entries past the plan's count are stale. */
+const keyScratch: string[] = [];
 
 export interface PlanRequestLine {
   orderLineId: string;
@@ -183,7 +185,7 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   // the optimizer's costs per eligible location, and its tie-break keys
   const fixed = scratch.f64(1, n, false);
   const perUnit = scratch.f64(2, n, false);
-  const keys: string[] = new Array(n);
+  const keys = keyScratch;
   const { perShipment, perShipmentKm, priorityWeight, perUnit: unitBase, perUnitKm } = rule.cost;
   // Distance decides a reason only under a distance limit or a zone table; otherwise it is
   // computed for the eligible alone (most locations of a large network hold none of the
@@ -246,7 +248,6 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     keys[m] = codes[c];
     m++;
   }
-  keys.length = m;
   return { excluded, m, chosen, kms, fixed, perUnit, keys, available: available.subarray(0, m * L), index: { cap, lineTotal, holderCount, lineHolders, stride: n } };
 }
 
@@ -271,7 +272,7 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
   const demand = scratch.i32(2, L, false);
   for (let j = 0; j < L; j++) demand[j] = lines[j].quantity;
   const result = solve(
-    { demand, fixed, perUnit, available, keys, capped: true, index },
+    { demand, fixed, perUnit, available, keys, size: m, capped: true, index },
     { maxLocations: rule.constraints.maxShipments, shipComplete: request.shipComplete, maxNodes: opts.maxNodes },
   );
 
@@ -326,11 +327,11 @@ export function planFromTable(request: PlanRequest, table: CandidateTable, rule:
 
   const alternatives: PlanAlternative[] = [];
   for (let a = 0; a < result.alternatives.length; a++) {
-    const sol = result.alternatives[a];
-    const gs = toGroups(sol);
+    const alt = result.alternatives[a];
+    const used = alt.locations.slice().sort(nearer);
     const locationIds: string[] = [];
-    for (let g = 0; g < gs.length; g++) locationIds.push(gs[g].locationId);
-    alternatives.push({ locationIds, objective: round(sol.cost), shipmentCount: gs.length });
+    for (let g = 0; g < used.length; g++) locationIds.push(ids[chosen[used[g]]]);
+    alternatives.push({ locationIds, objective: round(alt.cost), shipmentCount: used.length });
   }
 
   return {
