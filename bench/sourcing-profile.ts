@@ -1,7 +1,8 @@
 /**
  * The slowest plans of one benchmark network and mix, with what made them slow: lines,
  * candidates, search nodes. For `node --cpu-prof` too. Same options as bench/sourcing.ts
- * (BENCH_NETWORKS takes one network here); BENCH_SLOWEST: how many to list (default 10).
+ * (BENCH_NETWORKS takes one network here, BENCH_WARMUP likewise); BENCH_SLOWEST: how many to
+ * list (default 10).
  */
 import { performance } from 'node:perf_hooks';
 import { planFromTable } from '../src/sourcing/planner';
@@ -16,7 +17,12 @@ const SLOWEST = Number(process.env.BENCH_SLOWEST ?? 10);
 const rand = prng(SEED + wh * 7919 + st + (MIX === 'adversarial' ? 1 : 0));
 const net = buildNetwork(`${wh}+${st}`, wh, st, MIX === 'adversarial', rand);
 const orders = Array.from({ length: ORDERS }, (_, i) => makeOrder(net, MIX, rand, i));
-for (const o of orders.slice(0, 200)) planFromTable(o.request, o.table(), o.rule);
+// warm up on other orders of the same network and mix, as bench/sourcing.ts does
+const warmRand = prng(SEED * 104729 + wh * 7919 + st + (MIX === 'adversarial' ? 1 : 0));
+for (let i = 0; i < Number(process.env.BENCH_WARMUP ?? (MIX === 'realistic' ? 2000 : 100)); i++) {
+  const o = makeOrder(net, MIX, warmRand, i);
+  planFromTable(o.request, o.table(), o.rule);
+}
 const timed = orders.map((o, i) => {
   const table = o.table();
   const stats = { nodes: 0, eligible: 0 };

@@ -147,12 +147,28 @@ export interface PlanOptions {
   stats?: { nodes: number; eligible: number };
 }
 
+/** Why a location is out, as screen() records it per location: 0 while it may serve. */
+const OUT_REASONS: (ExclusionReason | null)[] = [null, 'EXCLUDED', 'INACTIVE', 'METHOD', 'DISTANCE', 'CAPACITY', 'NO_STOCK'];
+const EXCLUDED_ = 1;
+const INACTIVE_ = 2;
+const METHOD_ = 3;
+const DISTANCE_ = 4;
+const CAPACITY_ = 5;
+const NO_STOCK_ = 6;
+/** Not a candidate at all (a pickup's other locations): listed nowhere. */
+const NOT_ASKED = 7;
+
 /**
- * The one pass over a candidate table: why each location may not serve the request under
- * the rule (in this order: excluded, inactive, method, location type, distance, zone table,
- * daily capacity, stock), or, for the `m` that may, their table index, distance and units
+ * The passes over a candidate table: why each location may not serve the request under the
+ * rule (in this order: excluded, inactive, method, location type, distance, zone table, daily
+ * capacity, stock), or, for the `m` that may, their table index, distance, costs and units
  * per line (capped at the line's quantity). The arrays are the planner's scratch: read them
  * before the next call.
+ *
+ * Two passes, each with a small body (one loop doing all of it kept too many values live at
+ * once and spilled them to the stack on every location): the rule's tests, with the common
+ * rule (no exclusions, types, distance limit or zones) in a loop of its own; then stock,
+ * distance and costs for the locations still in.
  */
 function screen(request: PlanRequest, lines: PlanRequestLine[], table: CandidateTable, rule: RuleRecord) {
   const L = lines.length;
@@ -160,7 +176,6 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   const n = table.size;
   const useSafety = rule.constraints.useSafetyStock;
   const excludedIds = excludedIdsOf(request, rule);
-  const excluded: Plan['excluded'] = [];
   const chosen = scratch.i32(1, n, false); // table index of each eligible location
   const kms = scratch.f64(0, n, false);
   const available = scratch.i32(0, n * L, false);
@@ -171,6 +186,8 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   const lineHolders = scratch.i32(6, n * L, false);
   const quantity = scratch.i32(7, L, false);
   for (let j = 0; j < L; j++) quantity[j] = lines[j].quantity;
+  const why = scratch.i32(8, n, false); // per location: 0, or why it is out (OUT_REASONS)
+  const kmAt = scratch.f64(4, n, false); // per location: its distance where the tests needed it, else -1
   const zoned = rule.cost.zones.length > 0;
   // Great-circle distance to the destination: a chord between unit vectors (the table holds
   // the locations', stored by the database), the destination's computed once.
@@ -179,63 +196,84 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   const { ux, uy, uz } = table;
   const bit = methodBit(request.method);
   const types = rule.candidates.locationTypes.length > 0 ? rule.candidates.locationTypes : null;
-  const maxKm = request.pickupLocationId === null ? rule.candidates.maxDistanceKm : null;
+  const pickupId = request.pickupLocationId;
+  const maxKm = pickupId === null ? rule.candidates.maxDistanceKm : null;
   const respectCapacity = rule.constraints.respectCapacity;
   const { ids, codes, flags, priority, groupsToday, dailyCapacity, posStart, posLine, posFree, posSafety } = table;
+  let outCount = 0;
+
+  // ---- pass 1: the rule's tests
+  if (pickupId === null && excludedIds === null && types === null && maxKm === null && !zoned) {
+    for (let c = 0; c < n; c++) {
+      const f = flags[c];
+      const r = (f & ACTIVE) === 0 ? INACTIVE_ : (f & bit) === 0 ? METHOD_ : respectCapacity && groupsToday[c] >= dailyCapacity[c] ? CAPACITY_ : 0; // NaN capacity: no limit, never >=
+      why[c] = r;
+      kmAt[c] = -1;
+      if (r !== 0) outCount++;
+    }
+  } else {
+    // Distance decides a reason only under a distance limit or a zone table; otherwise it is
+    // computed for the eligible alone (most locations of a large network hold none of the
+    // order's SKUs). Under a limit, the latitude difference alone (a lower bound of the
+    // great-circle distance) rules out most far locations without the full formula.
+    const distanceMatters = maxKm !== null || (zoned && pickupId === null);
+    const destLatRad = dest ? (dest.lat * Math.PI) / 180 : 0;
+    const lat = table.lat;
+    for (let c = 0; c < n; c++) {
+      let km = -1;
+      let r = 0;
+      const f = flags[c];
+      if (pickupId !== null && ids[c] !== pickupId) r = NOT_ASKED;
+      else if (excludedIds?.has(ids[c])) r = EXCLUDED_;
+      else if ((f & ACTIVE) === 0) r = INACTIVE_;
+      else if ((f & bit) === 0) r = METHOD_;
+      // A location type the rule leaves out is excluded by the rule.
+      else if (types && !types.includes(table.types[c])) r = EXCLUDED_;
+      // A distance limit with an unknown destination cannot be honoured: nothing is within it.
+      else if (maxKm !== null && (!dest || Math.abs((lat[c] * Math.PI) / 180 - destLatRad) * EARTH_RADIUS_KM > maxKm * (1 + 1e-9) + 1e-9)) r = DISTANCE_;
+      else if (distanceMatters && dest && (km = chordKm(ux[c], uy[c], uz[c], dx, dy, dz)) > (maxKm ?? Infinity)) r = DISTANCE_;
+      // Beyond the last band of the zone table: the rule prices no such shipment.
+      else if (zoned && pickupId === null && zoneFor(rule.cost, dest ? km : 0) === null) r = DISTANCE_;
+      else if (respectCapacity && groupsToday[c] >= dailyCapacity[c]) r = CAPACITY_;
+      why[c] = r;
+      kmAt[c] = km;
+      if (r !== 0) outCount++;
+    }
+  }
+
+  // ---- pass 2: stock, then distance and costs, for the locations still in
   // the optimizer's costs per eligible location, and its tie-break keys
   const fixed = scratch.f64(1, n, false);
   const perUnit = scratch.f64(2, n, false);
   const keys = keyScratch;
   const { perShipment, perShipmentKm, priorityWeight, perUnit: unitBase, perUnitKm } = rule.cost;
-  // Distance decides a reason only under a distance limit or a zone table; otherwise it is
-  // computed for the eligible alone (most locations of a large network hold none of the
-  // order's SKUs). Under a limit, the latitude difference alone (a lower bound of the
-  // great-circle distance) rules out most far locations without the full formula.
-  const distanceMatters = maxKm !== null || (zoned && request.pickupLocationId === null);
-  const destLatRad = dest ? (dest.lat * Math.PI) / 180 : 0;
-  const latitudeGapKm = (c: number) => Math.abs((table.lat[c] * Math.PI) / 180 - destLatRad) * EARTH_RADIUS_KM;
   let m = 0;
   for (let c = 0; c < n; c++) {
-    if (request.pickupLocationId !== null && ids[c] !== request.pickupLocationId) continue; // not a candidate at all
-    let km = dest ? -1 : 0; // -1: not computed yet
-    let reason: ExclusionReason | null = null;
-    const f = flags[c];
-    if (excludedIds?.has(ids[c])) reason = 'EXCLUDED';
-    else if ((f & ACTIVE) === 0) reason = 'INACTIVE';
-    else if ((f & bit) === 0) reason = 'METHOD';
-    // A location type the rule leaves out is excluded by the rule.
-    else if (types && !types.includes(table.types[c])) reason = 'EXCLUDED';
-    // A distance limit with an unknown destination cannot be honoured: nothing is within it.
-    else if (maxKm !== null && (!dest || latitudeGapKm(c) > maxKm * (1 + 1e-9) + 1e-9)) reason = 'DISTANCE';
-    else if (distanceMatters && dest && (km = chordKm(ux[c], uy[c], uz[c], dx, dy, dz)) > (maxKm ?? Infinity)) reason = 'DISTANCE';
-    // Beyond the last band of the zone table: the rule prices no such shipment.
-    else if (zoned && request.pickupLocationId === null && zoneFor(rule.cost, km) === null) reason = 'DISTANCE';
-    else if (respectCapacity && groupsToday[c] >= dailyCapacity[c]) reason = 'CAPACITY'; // NaN: no limit, never >=
-    else {
-      // row m of `available`: zero, then the location's positions (few: the table is sparse)
-      const to = m * L;
-      for (let j = 0; j < L; j++) available[to + j] = 0;
-      let units = 0;
-      for (let k = posStart[c], end = posStart[c + 1]; k < end; k++) {
-        const j = posLine[k];
-        const a = Math.max(0, Math.min(posFree[k] - (useSafety ? 0 : posSafety[k]), quantity[j]));
-        if (a > 0) {
-          // a location with any unit is eligible (stock is the last test): index it as row m
-          available[to + j] = a;
-          units += a;
-          lineTotal[j] += a;
-          lineHolders[j * n + holderCount[j]++] = m;
-        }
+    if (why[c] !== 0) continue;
+    // row m of `available`: zero, then the location's positions (few: the table is sparse)
+    const to = m * L;
+    for (let j = 0; j < L; j++) available[to + j] = 0;
+    let units = 0;
+    for (let k = posStart[c], end = posStart[c + 1]; k < end; k++) {
+      const j = posLine[k];
+      const a = Math.max(0, Math.min(posFree[k] - (useSafety ? 0 : posSafety[k]), quantity[j]));
+      if (a > 0) {
+        // a location with any unit is eligible (stock is the last test): index it as row m
+        available[to + j] = a;
+        units += a;
+        lineTotal[j] += a;
+        lineHolders[j * n + holderCount[j]++] = m;
       }
-      if (units === 0) reason = 'NO_STOCK';
-      else cap[m] = units;
     }
-    if (reason) {
-      excluded.push({ locationId: ids[c], reason });
+    if (units === 0) {
+      why[c] = NO_STOCK_;
+      outCount++;
       continue;
     }
+    cap[m] = units;
     chosen[m] = c;
-    if (km < 0) km = chordKm(ux[c], uy[c], uz[c], dx, dy, dz);
+    let km = kmAt[c];
+    if (km < 0) km = dest ? chordKm(ux[c], uy[c], uz[c], dx, dy, dz) : 0;
     kms[m] = km;
     // its costs under the rule, as the optimizer takes them
     if (zoned) {
@@ -247,6 +285,15 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     }
     keys[m] = codes[c];
     m++;
+  }
+
+  // ---- why the others are out, in table order
+  const excluded: Plan['excluded'] = [];
+  for (let c = 0; c < n && outCount > 0; c++) {
+    const r = why[c];
+    if (r === 0) continue;
+    outCount--;
+    if (r !== NOT_ASKED) excluded.push({ locationId: ids[c], reason: OUT_REASONS[r]! });
   }
   return { excluded, m, chosen, kms, fixed, perUnit, keys, available: available.subarray(0, m * L), index: { cap, lineTotal, holderCount, lineHolders, stride: n } };
 }
