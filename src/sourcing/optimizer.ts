@@ -401,8 +401,25 @@ export function solve(problem: OptProblem, opts: OptOptions): OptResult {
     for (let j = 0; j < L; j++) {
       const target = Math.min(demand[j], lineTotal[j]);
       if (target === 0) continue;
-      varP += cheapestFill(j, target, perUnit);
-      varA += cheapestFill(j, target, amort);
+      // Mostly one holder, the cheapest, has the units: both cheapest holders in one scan, and
+      // the full selection only for a weight whose cheapest holder falls short.
+      let mP = -1;
+      let mA = -1;
+      let wP = Infinity;
+      let wA = Infinity;
+      for (let k = j * stride, end = k + holderCount[j]; k < end; k++) {
+        const c = lineHolders[k];
+        if (perUnit[c] < wP) {
+          mP = c;
+          wP = perUnit[c];
+        }
+        if (amort[c] < wA) {
+          mA = c;
+          wA = amort[c];
+        }
+      }
+      varP += avail[mP * L + j] >= target ? target * wP : cheapestFill(j, target, perUnit);
+      varA += avail[mA * L + j] >= target ? target * wA : cheapestFill(j, target, amort);
     }
     // Every single location was scored above, so only plans of two or more locations remain:
     // they pay two fixed costs at least.

@@ -165,10 +165,10 @@ const NOT_ASKED = 7;
  * per line (capped at the line's quantity). The arrays are the planner's scratch: read them
  * before the next call.
  *
- * Two passes, each with a small body (one loop doing all of it kept too many values live at
- * once and spilled them to the stack on every location): the rule's tests, with the common
- * rule (no exclusions, types, distance limit or zones) in a loop of its own; then stock,
- * distance and costs for the locations still in.
+ * Passes with small bodies (one loop doing all of it kept too many values live at once and
+ * spilled them to the stack on every location): the rule's tests, with the common rule (no
+ * exclusions, types, distance limit or zones) in a loop of its own; stock for the locations
+ * still in; distance and costs for the eligible.
  */
 function screen(request: PlanRequest, lines: PlanRequestLine[], table: CandidateTable, rule: RuleRecord) {
   const L = lines.length;
@@ -241,7 +241,7 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     }
   }
 
-  // ---- pass 2: stock, then distance and costs, for the locations still in
+  // ---- pass 2: stock, for the locations still in
   // the optimizer's costs per eligible location, and its tie-break keys
   const fixed = scratch.f64(1, n, false);
   const perUnit = scratch.f64(2, n, false);
@@ -272,19 +272,23 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     }
     cap[m] = units;
     chosen[m] = c;
+    m++;
+  }
+  // ---- pass 3: the distance and costs of each eligible location
+  for (let i = 0; i < m; i++) {
+    const c = chosen[i];
     let km = kmAt[c];
     if (km < 0) km = dest ? chordKm(ux[c], uy[c], uz[c], dx, dy, dz) : 0;
-    kms[m] = km;
+    kms[i] = km;
     // its costs under the rule, as the optimizer takes them
     if (zoned) {
-      fixed[m] = fixedCost(rule, km, priority[c]);
-      perUnit[m] = unitCost(rule, km);
+      fixed[i] = fixedCost(rule, km, priority[c]);
+      perUnit[i] = unitCost(rule, km);
     } else {
-      fixed[m] = perShipment + perShipmentKm * km - priorityWeight * priority[c];
-      perUnit[m] = unitBase + perUnitKm * km;
+      fixed[i] = perShipment + perShipmentKm * km - priorityWeight * priority[c];
+      perUnit[i] = unitBase + perUnitKm * km;
     }
-    keys[m] = codes[c];
-    m++;
+    keys[i] = codes[c];
   }
 
   // ---- why the others are out, in table order
