@@ -242,11 +242,6 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
   }
 
   // ---- pass 2: stock, for the locations still in
-  // the optimizer's costs per eligible location, and its tie-break keys
-  const fixed = scratch.f64(1, n, false);
-  const perUnit = scratch.f64(2, n, false);
-  const keys = keyScratch;
-  const { perShipment, perShipmentKm, priorityWeight, perUnit: unitBase, perUnitKm } = rule.cost;
   let m = 0;
   for (let c = 0; c < n; c++) {
     if (why[c] !== 0) continue;
@@ -274,13 +269,17 @@ function screen(request: PlanRequest, lines: PlanRequestLine[], table: Candidate
     chosen[m] = c;
     m++;
   }
-  // ---- pass 3: the distance and costs of each eligible location
+  // ---- pass 3: the distance and costs of each eligible location, as the optimizer takes
+  // them, and its tie-break key
+  const fixed = scratch.f64(1, n, false);
+  const perUnit = scratch.f64(2, n, false);
+  const keys = keyScratch;
+  const { perShipment, perShipmentKm, priorityWeight, perUnit: unitBase, perUnitKm } = rule.cost;
   for (let i = 0; i < m; i++) {
     const c = chosen[i];
     let km = kmAt[c];
     if (km < 0) km = dest ? chordKm(ux[c], uy[c], uz[c], dx, dy, dz) : 0;
     kms[i] = km;
-    // its costs under the rule, as the optimizer takes them
     if (zoned) {
       fixed[i] = fixedCost(rule, km, priority[c]);
       perUnit[i] = unitCost(rule, km);
