@@ -10,15 +10,7 @@ import type { RuleRecord } from '../src/sourcing/rules';
 
 const MILE_KM = 1.609344;
 
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../src/common/prng';
 
 export const baseRule = (over: Partial<RuleRecord> = {}): RuleRecord => ({
   id: 'bench', name: 'Jasin-Sinha', enabled: true, priority: 0, version: 1, isDefault: true,

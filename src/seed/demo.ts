@@ -3,6 +3,7 @@
  * 4 warehouses, 23 stores and a dark store at real US city coordinates, 200 SKUs with stock (receipts in the ledger, so the inventory
  * audit holds from the start). Deterministic: the same data on every machine.
  */
+import { prng } from '../common/prng';
 import type { Database } from '../db/database';
 import { recordMovements } from '../inventory/ledger';
 
@@ -47,16 +48,6 @@ export function demoSkus(): string[] {
   return Array.from({ length: 200 }, (_, i) => `${CATEGORIES[i % CATEGORIES.length]}-${String(i + 1).padStart(4, '0')}-${SIZES[i % SIZES.length]}`);
 }
 
-/** mulberry32: a tiny deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeds the demo network when there are no locations yet. Returns whether it seeded. */
 export async function seedDemo(db: Database): Promise<boolean> {
