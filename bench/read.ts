@@ -1,0 +1,221 @@
+/**
+ * Reads over HTTP against their floor, in the same run (issue 8). On a data set built by
+ * bench/dataset.ts:
+ * - `order(id)` with lines, plan, groups, their lines, locations and the positions of the
+ *   order's SKUs there, for random orders;
+ * - `orders(first: 20, filter: { customerId })` with lines, for random customers;
+ * each driven by autocannon (50 connections, 10 s) against the server as a process of its
+ * own (production mode), and each beside its floor: the same rows fetched with `pg` directly
+ * (prepared statements, one round trip per level, no GraphQL), 50 at a time over a pool as
+ * large as the server's. Prints one JSON line per read: requests a second and p99 for both,
+ * the ratio, and the server's peak RSS during the load.
+ *
+ * The data: DATABASE_URL (a database holding a data set), or BENCH_DATA_DIR (a directory kept
+ * by `BENCH_KEEP_DATA=1 npm run bench:dataset`, started here on embedded PostgreSQL), or else
+ * a new data set built here first (BENCH_ORDERS orders, default 100,000: about 25 minutes on
+ * this machine; see bench/README.md).
+ *
+ * Options: BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_PORT (4103), BENCH_PG_PORT (54394).
+ * Progress goes to stderr.
+ */
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import autocannon from 'autocannon';
+import { TokenVerifier } from '../src/auth/tokens';
+import { Database } from '../src/db/database';
+import { runMigrations } from '../src/db/migrate';
+import { createServices } from '../src/services';
+import { silentLogger } from '../src/log';
+import { buildDataset, DEFAULT_DATASET } from './dataset';
+import { prng } from '../src/common/prng';
+
+const log = (msg: string) => process.stderr.write(`[bench:read] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const PORT = Number(process.env.BENCH_PORT ?? 4103);
+const POOL = 10; // the server's DB_POOL_SIZE default
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const ORDER_QUERY = `query BenchOrder($id: ID!, $skus: [String!]) {
+  order(id: $id) {
+    id number status total { amount currencyCode }
+    lines { id sku quantity unitPrice { amount } }
+    fulfillmentPlan {
+      id shipmentCount
+      groups { id status distanceKm lines { sku quantity } location { id code name inventory(skus: $skus) { sku onHand reserved available } } }
+    }
+  }
+}`;
+const CUSTOMER_QUERY = `query BenchCustomerOrders($customerId: ID!) {
+  orders(first: 20, filter: { customerId: $customerId }) {
+    edges { node { id number status createdAt total { amount } lines { id sku quantity unitPrice { amount } } } }
+  }
+}`;
+
+/** The floor of ORDER_QUERY: the same rows, one prepared statement per level. */
+async function orderFloor(pool: pg.Pool, id: string, skus: string[]): Promise<number> {
+  const q = async (name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows;
+  const [order] = await q('f_order', 'SELECT id, number, status, currency_code, created_at FROM orders WHERE id = $1', [id]);
+  const lines = await q('f_lines', 'SELECT id, sku, quantity, cancelled_quantity, returned_quantity, unit_price FROM order_lines WHERE order_id = $1 ORDER BY line_no', [id]);
+  const [plan] = await q('f_plan', 'SELECT id, shipment_count FROM fulfillment_plans WHERE order_id = $1 AND active', [id]);
+  const groups = await q('f_groups', `SELECT g.id, g.status, g.distance_km, g.location_id FROM plan_groups pg JOIN fulfillment_groups g ON g.id = pg.group_id
+     WHERE pg.plan_id = $1 ORDER BY g.created_at, g.distance_km, g.id`, [plan.id]);
+  const groupIds = groups.map((g) => g.id as string);
+  const locationIds = [...new Set(groups.map((g) => g.location_id as string))];
+  const gl = await q('f_group_lines', 'SELECT group_id, sku, quantity FROM fulfillment_group_lines WHERE group_id = ANY($1)', [groupIds]);
+  const locs = await q('f_locations', 'SELECT id, code, name FROM locations WHERE id = ANY($1::uuid[])', [locationIds]);
+  const positions = await q('f_positions', 'SELECT location_id, sku, on_hand, reserved, safety_stock FROM inventory_positions WHERE location_id = ANY($1::uuid[]) AND sku = ANY($2)', [locationIds, skus]);
+  return (order ? 1 : 0) + lines.length + groups.length + gl.length + locs.length + positions.length;
+}
+
+/** The floor of CUSTOMER_QUERY. */
+async function customerFloor(pool: pg.Pool, customerId: string): Promise<number> {
+  const orders = (await pool.query({
+    name: 'f_customer_orders',
+    text: 'SELECT id, number, status, currency_code, created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 21',
+    values: [customerId],
+  })).rows;
+  const lines = (await pool.query({
+    name: 'f_customer_lines',
+    text: 'SELECT order_id, id, sku, quantity, cancelled_quantity, returned_quantity, unit_price FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, line_no',
+    values: [orders.slice(0, 20).map((o) => o.id)],
+  })).rows;
+  return orders.length + lines.length;
+}
+
+/** `CONNECTIONS` workers calling `fn` until SECONDS have passed: requests a second and p99 ms. */
+async function floorLoad(fn: () => Promise<unknown>): Promise<{ rps: number; p99: number }> {
+  const latencies: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await fn();
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+  return { rps: Math.round(latencies.length / SECONDS), p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] * 10) / 10 };
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function main(): Promise<void> {
+  // ---- the data
+  let databaseUrl = process.env.DATABASE_URL;
+  let stopDb: (() => Promise<void>) | null = null;
+  let tempDir: string | null = null;
+  if (!databaseUrl) {
+    const dataDir = process.env.BENCH_DATA_DIR ?? (tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-read-')));
+    const { startEmbeddedPostgres } = await import('../src/db/embedded.js');
+    const pgdb = await startEmbeddedPostgres({ dataDir, port: Number(process.env.BENCH_PG_PORT ?? 54394) });
+    databaseUrl = pgdb.url;
+    stopDb = pgdb.stop;
+    log(`embedded PostgreSQL in ${dataDir}`);
+  }
+  await runMigrations(databaseUrl);
+  const db = Database.connect(databaseUrl, 10);
+  let server: ReturnType<typeof spawn> | null = null;
+  try {
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders');
+    if (n === 0) {
+      const orders = Number(process.env.BENCH_ORDERS ?? DEFAULT_DATASET.orders);
+      log(`no orders: building a data set of ${orders} orders first`);
+      await buildDataset(db, createServices(db, silentLogger), { ...DEFAULT_DATASET, orders }, log);
+    }
+    const orderRows = await db.query<{ id: string; skus: string[] }>('SELECT o.id, array_agg(l.sku ORDER BY l.line_no) AS skus FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id');
+    const customers = (await db.query<{ c: string }>('SELECT DISTINCT customer_id AS c FROM orders')).map((r) => r.c);
+    log(`${orderRows.length} orders, ${customers.length} customers`);
+
+    // ---- the server, as a process of its own
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const token = await new TokenVerifier({ secret }).sign({ sub: 'bench-agent', role: 'AGENT' }, '2h');
+    server = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', JWT_SECRET: secret, NODE_ENV: 'production', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(POOL) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const base = `http://127.0.0.1:${PORT}`;
+    for (let i = 0; ; i++) {
+      if (i > 600) throw new Error('the server did not start');
+      if (await fetch(`${base}/health`).then((r) => r.ok).catch(() => false)) break;
+      await sleep(100);
+    }
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
+    const rand = prng(17);
+    const pickOrder = () => orderRows[Math.floor(rand() * orderRows.length)];
+    const pickCustomer = () => customers[Math.floor(rand() * customers.length)];
+
+    const reads: { name: string; body: () => string; floor: () => Promise<unknown>; check: (data: Record<string, unknown>) => boolean }[] = [
+      {
+        name: 'order',
+        body: () => {
+          const o = pickOrder();
+          return JSON.stringify({ query: ORDER_QUERY, variables: { id: o.id, skus: o.skus } });
+        },
+        floor: () => {
+          const o = pickOrder();
+          return orderFloor(pool, o.id, o.skus);
+        },
+        check: (d) => (d.order as { fulfillmentPlan?: { groups?: unknown[] } } | null)?.fulfillmentPlan?.groups !== undefined,
+      },
+      {
+        name: 'customerOrders',
+        body: () => JSON.stringify({ query: CUSTOMER_QUERY, variables: { customerId: pickCustomer() } }),
+        floor: () => customerFloor(pool, pickCustomer()),
+        check: (d) => Array.isArray((d.orders as { edges?: unknown[] } | null)?.edges),
+      },
+    ];
+    for (const r of reads) {
+      // one request first: the query must work before it is measured
+      const probe = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: r.body() });
+      const json = (await probe.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+      if (!probe.ok || json.errors || !json.data || !r.check(json.data)) throw new Error(`${r.name}: the probe failed: ${JSON.stringify(json).slice(0, 500)}`);
+
+      log(`${r.name}: floor (pg directly), ${CONNECTIONS} at a time for ${SECONDS} s`);
+      await floorLoad(r.floor); // warm-up of the statements and the cache, same length
+      const floor = await floorLoad(r.floor);
+      log(`${r.name}: the server over HTTP, autocannon ${CONNECTIONS} connections for ${SECONDS} s`);
+      let peakRss = 0;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server!.pid!))), 250);
+      const run = (duration: number) => autocannon({
+        url: `${base}/graphql`, connections: CONNECTIONS, duration,
+        requests: [{ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req) => ({ ...req, body: r.body() }) }],
+      });
+      await run(Math.max(2, Math.round(SECONDS / 3))); // warm-up
+      const res = await run(SECONDS);
+      clearInterval(sampler);
+      const bad = res.non2xx + res.errors + res.timeouts;
+      console.log(JSON.stringify({
+        bench: 'read', read: r.name, connections: CONNECTIONS, seconds: SECONDS, orders: orderRows.length,
+        server: { requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: bad },
+        floor: { requestsPerSecond: floor.rps, p99Ms: floor.p99 },
+        ratio: Math.round((res.requests.average / floor.rps) * 1000) / 1000,
+        serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
+      }));
+    }
+    await pool.end();
+  } finally {
+    if (server) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    await db.close();
+    if (stopDb) await stopDb();
+    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
