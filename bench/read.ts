@@ -15,7 +15,8 @@
  * a new data set built here first (BENCH_ORDERS orders, default 100,000: about 25 minutes on
  * this machine; see bench/README.md).
  *
- * Options: BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_PORT (4103), BENCH_PG_PORT (54394).
+ * Options: BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_PORT (4103), BENCH_PG_PORT (54394),
+ * BENCH_SERVER_ARGS (extra node flags for the server, e.g. --cpu-prof).
  * Progress goes to stderr.
  */
 import 'reflect-metadata';
@@ -140,7 +141,9 @@ async function main(): Promise<void> {
     // ---- the server, as a process of its own
     const secret = crypto.randomBytes(32).toString('base64url');
     const token = await new TokenVerifier({ secret }).sign({ sub: 'bench-agent', role: 'AGENT' }, '2h');
-    server = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+    // BENCH_SERVER_ARGS: extra node flags for the server (for example --cpu-prof)
+    const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+    server = spawn(process.execPath, [...serverArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
       env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', JWT_SECRET: secret, NODE_ENV: 'production', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(POOL) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
