@@ -66,6 +66,7 @@ async function orderFloor(pool: pg.Pool, id: string, skus: string[]): Promise<nu
   const [order] = await q('f_order', 'SELECT id, number, status, currency_code, created_at FROM orders WHERE id = $1', [id]);
   const lines = await q('f_lines', 'SELECT id, sku, quantity, cancelled_quantity, returned_quantity, unit_price FROM order_lines WHERE order_id = $1 ORDER BY line_no', [id]);
   const [plan] = await q('f_plan', 'SELECT id, shipment_count FROM fulfillment_plans WHERE order_id = $1 AND active', [id]);
+  if (!plan) return (order ? 1 : 0) + lines.length; // an order without an active plan: nothing beneath
   const groups = await q('f_groups', `SELECT g.id, g.status, g.distance_km, g.location_id FROM plan_groups pg JOIN fulfillment_groups g ON g.id = pg.group_id
      WHERE pg.plan_id = $1 ORDER BY g.created_at, g.distance_km, g.id`, [plan.id]);
   const groupIds = groups.map((g) => g.id as string);
@@ -128,7 +129,8 @@ async function main(): Promise<void> {
   const db = Database.connect(databaseUrl, 10);
   let server: ReturnType<typeof spawn> | null = null;
   try {
-    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders');
+    const [{ n, locations }] = await db.query<{ n: number; locations: number }>('SELECT (SELECT count(*)::int FROM orders) AS n, (SELECT count(*)::int FROM locations) AS locations');
+    if (n === 0 && locations > 0) throw new Error('the database holds locations but no orders: point the benchmark at a data set from npm run bench:dataset, or at an empty database');
     if (n === 0) {
       const orders = Number(process.env.BENCH_ORDERS ?? DEFAULT_DATASET.orders);
       log(`no orders: building a data set of ${orders} orders first`);
