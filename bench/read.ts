@@ -8,7 +8,7 @@
  * own (production mode), and each beside its floor: the same rows fetched with `pg` directly
  * (prepared statements, one round trip per level, no GraphQL), 50 at a time over a pool as
  * large as the server's. Prints one JSON line per read: requests a second and p99 for both,
- * the ratio, and the server's peak RSS during the load.
+ * the ratio, the server's CPU per request and share of a core, and its peak RSS during the load.
  *
  * The data: DATABASE_URL (a database holding a data set), or BENCH_DATA_DIR (a directory kept
  * by `BENCH_KEEP_DATA=1 npm run bench:dataset`, started here on embedded PostgreSQL), or else
@@ -107,6 +107,12 @@ async function floorLoad(fn: () => Promise<unknown>): Promise<{ rps: number; p99
   return { rps: Math.round(latencies.length / SECONDS), p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] * 10) / 10 };
 }
 
+/** CPU seconds (user + system) the process has used so far (/proc, clock ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime: fields 14 and 15 of stat
+}
+
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -197,12 +203,18 @@ async function main(): Promise<void> {
         requests: [{ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req) => ({ ...req, body: r.body() }) }],
       });
       await run(Math.max(2, Math.round(SECONDS / 3))); // warm-up
+      const cpu0 = cpuSecondsOf(server.pid!);
       const res = await run(SECONDS);
+      const cpuSeconds = cpuSecondsOf(server.pid!) - cpu0;
       clearInterval(sampler);
       const bad = res.non2xx + res.errors + res.timeouts;
       console.log(JSON.stringify({
         bench: 'read', read: r.name, connections: CONNECTIONS, seconds: SECONDS, orders: orderRows.length,
-        server: { requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: bad },
+        server: {
+          requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: bad,
+          // how busy the server's process was: CPU per request, and the share of one core
+          cpuMsPerRequest: Math.round((cpuSeconds * 1000 * 10) / Math.max(1, res.requests.total)) / 10, cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
+        },
         floor: { requestsPerSecond: floor.rps, p99Ms: floor.p99 },
         ratio: Math.round((res.requests.average / floor.rps) * 1000) / 1000,
         serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
