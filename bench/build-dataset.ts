@@ -8,14 +8,12 @@
  * BENCH_CUSTOMERS (10,000), BENCH_CONCURRENCY (8), BENCH_SEED (11), BENCH_PG_PORT (54393).
  * Progress goes to stderr.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Database } from '../src/db/database';
 import { runMigrations } from '../src/db/migrate';
 import { createServices } from '../src/services';
 import { silentLogger } from '../src/log';
 import { buildDataset, DEFAULT_DATASET, type DatasetOptions } from './dataset';
+import { openBenchDatabase } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:dataset] ${msg}\n`);
 const num = (name: string, fallback: number): number => {
@@ -36,21 +34,10 @@ async function main(): Promise<void> {
     concurrency: num('BENCH_CONCURRENCY', DEFAULT_DATASET.concurrency),
     seed: num('BENCH_SEED', DEFAULT_DATASET.seed),
   };
-  let databaseUrl = process.env.DATABASE_URL;
-  let stopDb: (() => Promise<void>) | null = null;
-  let dataDir: string | null = null;
-  if (!databaseUrl) {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dataset-'));
-    const { startEmbeddedPostgres } = await import('../src/db/embedded.js');
-    const pg = await startEmbeddedPostgres({ dataDir, port: num('BENCH_PG_PORT', 54393) });
-    databaseUrl = pg.url;
-    stopDb = pg.stop;
-    log(`embedded PostgreSQL in ${dataDir}`);
-  }
-  const keep = process.env.BENCH_KEEP_DATA === '1';
-  const db = Database.connect(databaseUrl, opts.concurrency + 2);
+  const database = await openBenchDatabase({ prefix: 'bench-dataset-', port: num('BENCH_PG_PORT', 54393), log });
+  const db = Database.connect(database.url, opts.concurrency + 2);
   try {
-    await runMigrations(databaseUrl);
+    await runMigrations(database.url);
     const t0 = Date.now();
     let positionsDoneAt = 0;
     const ds = await buildDataset(db, createServices(db, silentLogger), opts, (line) => {
@@ -67,9 +54,7 @@ async function main(): Promise<void> {
     }));
   } finally {
     await db.close();
-    if (stopDb) await stopDb();
-    if (dataDir && !keep) fs.rmSync(dataDir, { recursive: true, force: true });
-    else if (dataDir) log(`kept the data in ${dataDir}`);
+    await database.close({ keep: process.env.BENCH_KEEP_DATA === '1' });
   }
 }
 

@@ -20,11 +20,8 @@
  * Progress goes to stderr.
  */
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import autocannon from 'autocannon';
@@ -35,14 +32,13 @@ import { createServices } from '../src/services';
 import { silentLogger } from '../src/log';
 import { buildDataset, DEFAULT_DATASET } from './dataset';
 import { prng } from '../src/common/prng';
+import { openBenchDatabase, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:read] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PORT = Number(process.env.BENCH_PORT ?? 4103);
 const POOL = 10; // the server's DB_POOL_SIZE default
-const ROOT = path.resolve(__dirname, '..', '..');
 
 const ORDER_QUERY = `query BenchOrder($id: ID!, $skus: [String!]) {
   order(id: $id) {
@@ -113,28 +109,14 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime: fields 14 and 15 of stat
 }
 
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 async function main(): Promise<void> {
   // ---- the data
-  let databaseUrl = process.env.DATABASE_URL;
-  let stopDb: (() => Promise<void>) | null = null;
-  let tempDir: string | null = null;
-  if (!databaseUrl) {
-    const dataDir = process.env.BENCH_DATA_DIR ?? (tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-read-')));
-    const { startEmbeddedPostgres } = await import('../src/db/embedded.js');
-    const pgdb = await startEmbeddedPostgres({ dataDir, port: Number(process.env.BENCH_PG_PORT ?? 54394) });
-    databaseUrl = pgdb.url;
-    stopDb = pgdb.stop;
-    log(`embedded PostgreSQL in ${dataDir}`);
-  }
-  await runMigrations(databaseUrl);
+  const database = await openBenchDatabase({ prefix: 'bench-read-', port: Number(process.env.BENCH_PG_PORT ?? 54394), dataDir: process.env.BENCH_DATA_DIR, log });
+  const databaseUrl = database.url;
   const db = Database.connect(databaseUrl, 10);
-  let server: ReturnType<typeof spawn> | null = null;
+  let server: BenchServer | null = null;
   try {
+    await runMigrations(databaseUrl);
     const [{ n, locations }] = await db.query<{ n: number; locations: number }>('SELECT (SELECT count(*)::int FROM orders) AS n, (SELECT count(*)::int FROM locations) AS locations');
     if (n === 0 && locations > 0) throw new Error('the database holds locations but no orders: point the benchmark at a data set from npm run bench:dataset, or at an empty database');
     if (n === 0) {
@@ -149,18 +131,9 @@ async function main(): Promise<void> {
     // ---- the server, as a process of its own
     const secret = crypto.randomBytes(32).toString('base64url');
     const token = await new TokenVerifier({ secret }).sign({ sub: 'bench-agent', role: 'AGENT' }, '2h');
-    // BENCH_SERVER_ARGS: extra node flags for the server (for example --cpu-prof)
-    const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
-    server = spawn(process.execPath, [...serverArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', JWT_SECRET: secret, NODE_ENV: 'production', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(POOL) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const base = `http://127.0.0.1:${PORT}`;
-    for (let i = 0; ; i++) {
-      if (i > 600) throw new Error('the server did not start');
-      if (await fetch(`${base}/health`).then((r) => r.ok).catch(() => false)) break;
-      await sleep(100);
-    }
+    server = await startServer({ port: PORT, databaseUrl, secret, env: { DB_POOL_SIZE: String(POOL) }, log });
+    const { base } = server;
+    const pid = server.proc.pid!;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
     const rand = prng(17);
     const pickOrder = () => orderRows[Math.floor(rand() * orderRows.length)];
@@ -196,17 +169,16 @@ async function main(): Promise<void> {
       await floorLoad(r.floor); // warm-up of the statements and the cache, same length
       const floor = await floorLoad(r.floor);
       log(`${r.name}: the server over HTTP, autocannon ${CONNECTIONS} connections for ${SECONDS} s`);
-      let peakRss = 0;
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server!.pid!))), 250);
+      const rss = sampleRss(pid, 250);
       const run = (duration: number) => autocannon({
         url: `${base}/graphql`, connections: CONNECTIONS, duration,
         requests: [{ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req) => ({ ...req, body: r.body() }) }],
       });
       await run(Math.max(2, Math.round(SECONDS / 3))); // warm-up
-      const cpu0 = cpuSecondsOf(server.pid!);
+      const cpu0 = cpuSecondsOf(pid);
       const res = await run(SECONDS);
-      const cpuSeconds = cpuSecondsOf(server.pid!) - cpu0;
-      clearInterval(sampler);
+      const cpuSeconds = cpuSecondsOf(pid) - cpu0;
+      const peakRss = rss.stop();
       const bad = res.non2xx + res.errors + res.timeouts;
       console.log(JSON.stringify({
         bench: 'read', read: r.name, connections: CONNECTIONS, seconds: SECONDS, orders: orderRows.length,
@@ -222,13 +194,9 @@ async function main(): Promise<void> {
     }
     await pool.end();
   } finally {
-    if (server) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server!.once('exit', r));
-    }
+    if (server) await server.stop();
     await db.close();
-    if (stopDb) await stopDb();
-    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+    await database.close();
   }
 }
 

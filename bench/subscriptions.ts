@@ -20,14 +20,13 @@
  * (every subscriber an AGENT of its own: nothing is shared, each socket costs a full execution).
  */
 import 'reflect-metadata';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TokenVerifier } from '../src/auth/tokens';
 import type { Role } from '../src/auth/principal';
+import { openBenchDatabase, sampleRss, startServer, type BenchServer } from './harness';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
@@ -36,7 +35,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PORT = Number(process.env.BENCH_PORT ?? 4102);
 const PRINCIPALS = process.env.BENCH_PRINCIPALS ?? 'customer';
 if (PRINCIPALS !== 'customer' && PRINCIPALS !== 'distinct') throw new Error('BENCH_PRINCIPALS is customer or distinct');
-const ROOT = path.resolve(__dirname, '..', '..');
 
 const log = (msg: string) => process.stderr.write(`[bench:subscriptions] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,45 +44,27 @@ async function main(): Promise<void> {
   const verifier = new TokenVerifier({ secret });
   const token = (role: Role, sub: string) => verifier.sign({ sub, role }, '2h');
 
-  // the database
-  let databaseUrl = process.env.DATABASE_URL;
-  let stopDb: (() => Promise<void>) | null = null;
-  let dataDir: string | null = null;
-  if (!databaseUrl) {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-subs-'));
-    const { startEmbeddedPostgres } = await import('../src/db/embedded.js');
-    const db = await startEmbeddedPostgres({ dataDir, port: Number(process.env.BENCH_PG_PORT ?? 54392) });
-    databaseUrl = db.url;
-    stopDb = db.stop;
-    log(`embedded PostgreSQL in ${dataDir}`);
-  }
-
+  const database = await openBenchDatabase({ prefix: 'bench-subs-', port: Number(process.env.BENCH_PG_PORT ?? 54392), log });
   // the server, as a process of its own
-  // BENCH_SERVER_ARGS: extra node flags for the server (for example --cpu-prof)
-  const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
-  const server = spawn(process.execPath, [...serverArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', JWT_SECRET: secret, SEED_DEMO: '1', NODE_ENV: 'production', LOG_LEVEL: 'warn',
+  let server: BenchServer;
+  try {
+    server = await startServer({
+      port: PORT, databaseUrl: database.url, secret, log,
       // one AGENT drives every change (200 a second); its mutation rate limit would refuse most
-      MUTATION_RATE_LIMITS: process.env.MUTATION_RATE_LIMITS ?? 'off' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${PORT}`;
+      env: { SEED_DEMO: '1', MUTATION_RATE_LIMITS: process.env.MUTATION_RATE_LIMITS ?? 'off' },
+    });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const { base } = server;
   let clientsProc: ChildProcess | null = null;
   const stopAll = async () => {
     clientsProc?.kill();
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    if (stopDb) await stopDb();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
+    await database.close();
   };
   try {
-    for (let i = 0; ; i++) {
-      if (i > 600) throw new Error('the server did not start');
-      const ok = await fetch(`${base}/health`).then((r) => r.ok).catch(() => false);
-      if (ok) break;
-      await sleep(100);
-    }
-    log(`server pid ${server.pid} on ${base}`);
 
     const service = await token('SERVICE', 'bench-checkout');
     const agent = await token('AGENT', 'bench-agent');
@@ -178,15 +158,7 @@ async function main(): Promise<void> {
       let done = 0;
       let failed = 0;
       let inFlight = 0;
-      let maxRss = 0;
-      const rssTimer = setInterval(() => {
-        try {
-          const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));
-          if (m) maxRss = Math.max(maxRss, Number(m[1]) * 1024);
-        } catch {
-          /* gone */
-        }
-      }, 500);
+      const rss = sampleRss(server.proc.pid!, 500);
       const t0 = performance.now();
       const total = RATE * SECONDS;
       const busy = new Set<string>();
@@ -231,7 +203,7 @@ async function main(): Promise<void> {
         if (report.delivered >= expected) break;
         await sleep(100);
       }
-      clearInterval(rssTimer);
+      const maxRss = rss.stop();
       console.log(
         JSON.stringify({
           bench: 'subscriptions', principals: PRINCIPALS, subscribers: size, connected: ready.connected, orders: orders.length, seconds: SECONDS,
