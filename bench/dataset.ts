@@ -41,7 +41,6 @@ export interface Dataset {
   refused: number;
 }
 
-
 export const skuName = (i: number): string => `BSKU-${String(i).padStart(5, '0')}`;
 
 /** Rows inserted per statement while loading positions. */
