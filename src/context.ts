@@ -40,7 +40,7 @@ export function contextFor(deps: ContextDeps, principal: Principal | null, reque
     principal,
     db: deps.db,
     services: deps.services,
-    loaders: createLoaders(deps.db),
+    loaders: createLoaders(deps.db.keyed),
     hub: deps.hub ?? null,
   };
 }

@@ -146,12 +146,17 @@ function loaderFactories(db: Queryable) {
         }
         const results = new Map<PositionsKey, PositionRecord[]>();
         for (const group of bySkus.values()) {
-          const rows = await q<PositionRow>(
-            `SELECT ${POSITION_COLUMNS} FROM inventory_positions
-              WHERE location_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR sku = ANY($2)) ORDER BY location_id, sku`,
-            [group.map((k) => k.locationId), group[0].skus],
-            'load_location_positions',
-          );
+          // two statements, not `($2 IS NULL OR sku = ANY($2))`: as a generic plan, that
+          // condition cannot use the index and reads every SKU of the location
+          const skus = group[0].skus;
+          const locationIds = group.map((k) => k.locationId);
+          const rows = skus === null
+            ? await q<PositionRow>(
+              `SELECT ${POSITION_COLUMNS} FROM inventory_positions WHERE location_id = ANY($1::uuid[]) ORDER BY location_id, sku`,
+              [locationIds], 'load_location_positions_all')
+            : await q<PositionRow>(
+              `SELECT ${POSITION_COLUMNS} FROM inventory_positions WHERE location_id = ANY($1::uuid[]) AND sku = ANY($2) ORDER BY location_id, sku`,
+              [locationIds, skus], 'load_location_positions');
           const grouped = groupedBy(group.map((k) => k.locationId), rows.map(toPosition), (p) => p.locationId);
           group.forEach((k, i) => results.set(k, grouped[i]));
         }

@@ -94,7 +94,7 @@ async function* loop<T extends { sequence: number }>(ctx: Context, source: Strea
       if (items.length === PAGE) signal.poke();
       for (const item of items) {
         // fresh loaders for this item's fields and its check: nothing stale from earlier ones
-        ctx.loaders = createLoaders(ctx.db);
+        ctx.loaders = createLoaders(ctx.db.keyed);
         await source.check(item);
         last = item.sequence;
         const at = (item as { at?: unknown }).at;

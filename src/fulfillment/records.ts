@@ -2,6 +2,7 @@
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import type { ExclusionReason, PlanAlternative } from '../sourcing/planner';
 import type { FulfillmentStatusValue } from './state-machine';
+import { currencyOf } from '../orders/records';
 
 export interface ExplanationData {
   provenOptimal: boolean;
@@ -29,8 +30,8 @@ export interface PlanRecord {
 }
 
 export const PLAN_COLUMNS =
-  'p.id, p.order_id, p.version, p.active, p.rule_id, p.rule_version, p.shipment_count, p.estimated_cost, p.total_distance_km, p.explanation, o.currency_code, p.created_at';
-export const PLAN_FROM = 'fulfillment_plans p JOIN orders o ON o.id = p.order_id';
+  `p.id, p.order_id, p.version, p.active, p.rule_id, p.rule_version, p.shipment_count, p.estimated_cost, p.total_distance_km, p.explanation, ${currencyOf('p')}, p.created_at`;
+export const PLAN_FROM = 'fulfillment_plans p';
 
 export interface PlanRow {
   id: string; order_id: string; version: number; active: boolean; rule_id: string | null; rule_version: number | null;
@@ -69,8 +70,8 @@ export interface GroupRecord {
 }
 
 export const GROUP_COLUMNS =
-  'g.id, g.plan_id, g.order_id, g.location_id, g.method, g.status, g.tracking, g.estimated_cost, g.distance_km, g.promised_by, g.version, o.currency_code, g.created_at, g.updated_at';
-export const GROUP_FROM = 'fulfillment_groups g JOIN orders o ON o.id = g.order_id';
+  `g.id, g.plan_id, g.order_id, g.location_id, g.method, g.status, g.tracking, g.estimated_cost, g.distance_km, g.promised_by, g.version, ${currencyOf('g')}, g.created_at, g.updated_at`;
+export const GROUP_FROM = 'fulfillment_groups g';
 
 export interface GroupRow {
   id: string; plan_id: string; order_id: string; location_id: string; method: string; status: string; tracking: TrackingData | null;

@@ -71,9 +71,18 @@ export interface OrderLineRecord {
   currencyCode: string;
 }
 
-/** Line columns with the order's currency; FROM order_lines l JOIN orders o. */
-export const LINE_COLUMNS = 'l.id, l.order_id, l.line_no, l.sku, l.quantity, l.cancelled_quantity, l.returned_quantity, l.unit_price, o.currency_code';
-export const LINE_FROM = 'order_lines l JOIN orders o ON o.id = l.order_id';
+/**
+ * The order's currency beside a row of one of its children (`alias.order_id`), as a scalar
+ * subquery rather than a join: PostgreSQL plans it as one primary-key probe per row, whatever
+ * plan the statement gets. A join to orders, planned generically for `order_id = ANY($1)`,
+ * can become a hash join over every order.
+ */
+export const currencyOf = (alias: string): string =>
+  `(SELECT o.currency_code FROM orders o WHERE o.id = ${alias}.order_id) AS currency_code`;
+
+/** Line columns with the order's currency; FROM order_lines l. */
+export const LINE_COLUMNS = `l.id, l.order_id, l.line_no, l.sku, l.quantity, l.cancelled_quantity, l.returned_quantity, l.unit_price, ${currencyOf('l')}`;
+export const LINE_FROM = 'order_lines l';
 
 export interface LineRow {
   id: string; order_id: string; line_no: number; sku: string; quantity: number; cancelled_quantity: number; returned_quantity: number; unit_price: string; currency_code: string;
