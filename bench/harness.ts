@@ -7,6 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Database } from '../src/db/database';
+import { runMigrations } from '../src/db/migrate';
+import { createServices } from '../src/services';
+import { silentLogger } from '../src/log';
+import { buildDataset, DEFAULT_DATASET } from './dataset';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,5 +100,79 @@ export function sampleRss(pid: number, everyMs: number): { stop(): number } {
       clearInterval(timer);
       return peak;
     },
+  };
+}
+
+/**
+ * The data set the server benchmarks run on: DATABASE_URL (a database holding one), or
+ * BENCH_DATA_DIR (a directory kept by `BENCH_KEEP_DATA=1 npm run bench:dataset`, started on
+ * embedded PostgreSQL), or else a new one built here first (BENCH_ORDERS orders, default
+ * 100,000: about 25 minutes on this machine). Migrated; `db` is a pool of 10 on it.
+ */
+export async function openDataset(opts: { prefix: string; port: number; log: (msg: string) => void }): Promise<{ url: string; db: Database; close(): Promise<void> }> {
+  const database = await openBenchDatabase({ prefix: opts.prefix, port: opts.port, dataDir: process.env.BENCH_DATA_DIR, log: opts.log });
+  const db = Database.connect(database.url, 10);
+  const close = async () => {
+    await db.close();
+    await database.close();
+  };
+  try {
+    await runMigrations(database.url);
+    const [{ n, locations }] = await db.query<{ n: number; locations: number }>('SELECT (SELECT count(*)::int FROM orders) AS n, (SELECT count(*)::int FROM locations) AS locations');
+    if (n === 0 && locations > 0) throw new Error('the database holds locations but no orders: point the benchmark at a data set from npm run bench:dataset, or at an empty database');
+    if (n === 0) {
+      const orders = Number(process.env.BENCH_ORDERS ?? DEFAULT_DATASET.orders);
+      opts.log(`no orders: building a data set of ${orders} orders first`);
+      await buildDataset(db, createServices(db, silentLogger), { ...DEFAULT_DATASET, orders }, opts.log);
+    }
+    return { url: database.url, db, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far (/proc, clock ticks of 10 ms). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime: fields 14 and 15 of stat
+}
+
+/** CPU seconds used so far by every PostgreSQL process of this machine (embedded or service). */
+export function databaseCpuSeconds(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') total += cpuSecondsOf(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+
+/**
+ * `concurrency` workers calling `fn` back to back until `seconds` have passed: calls a second
+ * and p99 in ms over all of them.
+ */
+export async function closedLoop(concurrency: number, seconds: number, fn: () => Promise<unknown>): Promise<{ calls: number; perSecond: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      await fn();
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    calls: latencies.length,
+    perSecond: Math.round(latencies.length / elapsed),
+    p99Ms: latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] * 10) / 10 : 0,
   };
 }

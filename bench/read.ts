@@ -21,18 +21,11 @@
  */
 import 'reflect-metadata';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import { TokenVerifier } from '../src/auth/tokens';
-import { Database } from '../src/db/database';
-import { runMigrations } from '../src/db/migrate';
-import { createServices } from '../src/services';
-import { silentLogger } from '../src/log';
-import { buildDataset, DEFAULT_DATASET } from './dataset';
 import { prng } from '../src/common/prng';
-import { openBenchDatabase, sampleRss, startServer, type BenchServer } from './harness';
+import { closedLoop, cpuSecondsOf, databaseCpuSeconds, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:read] ${msg}\n`);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -88,42 +81,12 @@ async function customerFloor(pool: pg.Pool, customerId: string): Promise<number>
   return orders.length + lines.length;
 }
 
-/** `CONNECTIONS` workers calling `fn` until SECONDS have passed: requests a second and p99 ms. */
-async function floorLoad(fn: () => Promise<unknown>): Promise<{ rps: number; p99: number }> {
-  const latencies: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      await fn();
-      latencies.push(performance.now() - t0);
-    }
-  }));
-  latencies.sort((a, b) => a - b);
-  return { rps: Math.round(latencies.length / SECONDS), p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] * 10) / 10 };
-}
-
-/** CPU seconds (user + system) the process has used so far (/proc, clock ticks of 10 ms). */
-function cpuSecondsOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime: fields 14 and 15 of stat
-}
-
 async function main(): Promise<void> {
   // ---- the data
-  const database = await openBenchDatabase({ prefix: 'bench-read-', port: Number(process.env.BENCH_PG_PORT ?? 54394), dataDir: process.env.BENCH_DATA_DIR, log });
-  const databaseUrl = database.url;
-  const db = Database.connect(databaseUrl, 10);
+  const data = await openDataset({ prefix: 'bench-read-', port: Number(process.env.BENCH_PG_PORT ?? 54394), log });
+  const { db, url: databaseUrl } = data;
   let server: BenchServer | null = null;
   try {
-    await runMigrations(databaseUrl);
-    const [{ n, locations }] = await db.query<{ n: number; locations: number }>('SELECT (SELECT count(*)::int FROM orders) AS n, (SELECT count(*)::int FROM locations) AS locations');
-    if (n === 0 && locations > 0) throw new Error('the database holds locations but no orders: point the benchmark at a data set from npm run bench:dataset, or at an empty database');
-    if (n === 0) {
-      const orders = Number(process.env.BENCH_ORDERS ?? DEFAULT_DATASET.orders);
-      log(`no orders: building a data set of ${orders} orders first`);
-      await buildDataset(db, createServices(db, silentLogger), { ...DEFAULT_DATASET, orders }, log);
-    }
     const orderRows = await db.query<{ id: string; skus: string[] }>('SELECT o.id, array_agg(l.sku ORDER BY l.line_no) AS skus FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id');
     const customers = (await db.query<{ c: string }>('SELECT DISTINCT customer_id AS c FROM orders')).map((r) => r.c);
     log(`${orderRows.length} orders, ${customers.length} customers`);
@@ -166,8 +129,10 @@ async function main(): Promise<void> {
       if (!probe.ok || json.errors || !json.data || !r.check(json.data)) throw new Error(`${r.name}: the probe failed: ${JSON.stringify(json).slice(0, 500)}`);
 
       log(`${r.name}: floor (pg directly), ${CONNECTIONS} at a time for ${SECONDS} s`);
-      await floorLoad(r.floor); // warm-up of the statements and the cache, same length
-      const floor = await floorLoad(r.floor);
+      await closedLoop(CONNECTIONS, SECONDS, r.floor); // warm-up of the statements and the cache, same length
+      const floorDb0 = databaseCpuSeconds();
+      const floor = await closedLoop(CONNECTIONS, SECONDS, r.floor);
+      const floorDbSeconds = databaseCpuSeconds() - floorDb0;
       log(`${r.name}: the server over HTTP, autocannon ${CONNECTIONS} connections for ${SECONDS} s`);
       const rss = sampleRss(pid, 250);
       const run = (duration: number) => autocannon({
@@ -176,27 +141,31 @@ async function main(): Promise<void> {
       });
       await run(Math.max(2, Math.round(SECONDS / 3))); // warm-up
       const cpu0 = cpuSecondsOf(pid);
+      const db0 = databaseCpuSeconds();
       const res = await run(SECONDS);
       const cpuSeconds = cpuSecondsOf(pid) - cpu0;
+      const dbSeconds = databaseCpuSeconds() - db0;
       const peakRss = rss.stop();
       const bad = res.non2xx + res.errors + res.timeouts;
+      const msPer = (seconds: number, n: number) => Math.round((seconds * 1000 * 100) / Math.max(1, n)) / 100;
       console.log(JSON.stringify({
         bench: 'read', read: r.name, connections: CONNECTIONS, seconds: SECONDS, orders: orderRows.length,
         server: {
           requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: bad,
           // how busy the server's process was: CPU per request, and the share of one core
-          cpuMsPerRequest: Math.round((cpuSeconds * 1000 * 10) / Math.max(1, res.requests.total)) / 10, cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
+          cpuMsPerRequest: msPer(cpuSeconds, res.requests.total), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
+          // and PostgreSQL's CPU per request, beside the floor's: the statements' own cost
+          databaseCpuMsPerRequest: msPer(dbSeconds, res.requests.total),
         },
-        floor: { requestsPerSecond: floor.rps, p99Ms: floor.p99 },
-        ratio: Math.round((res.requests.average / floor.rps) * 1000) / 1000,
+        floor: { requestsPerSecond: floor.perSecond, p99Ms: floor.p99Ms, databaseCpuMsPerRequest: msPer(floorDbSeconds, floor.calls) },
+        ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
         serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
       }));
     }
     await pool.end();
   } finally {
     if (server) await server.stop();
-    await db.close();
-    await database.close();
+    await data.close();
   }
 }
 

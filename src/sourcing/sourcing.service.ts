@@ -55,17 +55,19 @@ export class SourcingService {
   private async candidateRows(q: Queryable, skus: string[]): Promise<CandidateRow[]> {
     return q.query<CandidateRow>(
       `SELECT l.id, l.code, l.type, l.lat, l.lng, l.geo_x, l.geo_y, l.geo_z, l.methods, l.active, l.priority, l.daily_capacity,
-              COALESCE(t.n, 0) AS groups_today, p.sku, p.on_hand, p.reserved, p.safety_stock
+              CASE WHEN l.daily_capacity IS NULL THEN 0 ELSE (
+                SELECT count(*)::int FROM fulfillment_groups g
+                 WHERE g.location_id = l.id AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                   AND g.status NOT IN ('CANCELLED', 'REJECTED')
+              ) END AS groups_today,
+              p.sku, p.on_hand, p.reserved, p.safety_stock
          FROM inventory_positions p
          JOIN locations l ON l.id = p.location_id
-         LEFT JOIN LATERAL (
-           SELECT count(*)::int AS n FROM fulfillment_groups g
-            WHERE g.location_id = l.id AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-              AND g.status NOT IN ('CANCELLED', 'REJECTED')
-         ) t ON l.daily_capacity IS NOT NULL
         WHERE p.sku = ANY($1)`,
+      // The day's groups are counted only where a capacity is set: a CASE, because PostgreSQL
+      // ran a LEFT JOIN LATERAL's count for every location before its ON condition dropped it.
       [skus],
-      'sourcing_candidates',
+      'sourcing_candidates_v2',
     );
   }
 
