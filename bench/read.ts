@@ -131,7 +131,9 @@ async function main(): Promise<void> {
       log(`${r.name}: floor (pg directly), ${CONNECTIONS} at a time for ${SECONDS} s`);
       await closedLoop(CONNECTIONS, SECONDS, r.floor); // warm-up of the statements and the cache, same length
       const floorDb0 = databaseCpuSeconds();
+      const floorCpu0 = process.cpuUsage();
       const floor = await closedLoop(CONNECTIONS, SECONDS, r.floor);
+      const floorCpu = process.cpuUsage(floorCpu0);
       const floorDbSeconds = databaseCpuSeconds() - floorDb0;
       log(`${r.name}: the server over HTTP, autocannon ${CONNECTIONS} connections for ${SECONDS} s`);
       const rss = sampleRss(pid, 250);
@@ -157,7 +159,11 @@ async function main(): Promise<void> {
           // and PostgreSQL's CPU per request, beside the floor's: the statements' own cost
           databaseCpuMsPerRequest: msPer(dbSeconds, res.requests.total),
         },
-        floor: { requestsPerSecond: floor.perSecond, p99Ms: floor.p99Ms, databaseCpuMsPerRequest: msPer(floorDbSeconds, floor.calls) },
+        floor: {
+          requestsPerSecond: floor.perSecond, p99Ms: floor.p99Ms,
+          // this process's CPU per request while it ran the floor: the client's side, beside the server's
+          clientCpuMsPerRequest: msPer((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerRequest: msPer(floorDbSeconds, floor.calls),
+        },
         ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
         serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
       }));

@@ -212,7 +212,9 @@ async function main(): Promise<void> {
     await closedLoop(CONCURRENCY, Math.max(2, Math.round(SECONDS / 3)), floorCall);
     floorOutcome.placed = floorOutcome.refused = 0;
     const floorDb0 = databaseCpuSeconds();
+    const floorCpu0 = process.cpuUsage();
     const floor = await closedLoop(CONCURRENCY, SECONDS, floorCall);
+    const floorCpu = process.cpuUsage(floorCpu0);
     const floorDbSeconds = databaseCpuSeconds() - floorDb0;
     await pool.end();
 
@@ -252,7 +254,11 @@ async function main(): Promise<void> {
         cpuMsPerOrder: msPer(cpuSeconds, serverOrders), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
         databaseCpuMsPerOrder: msPer(dbSeconds, serverOrders),
       },
-      floor: { ordersPerSecond: floor.perSecond, p99Ms: floor.p99Ms, ...floorOutcome, databaseCpuMsPerOrder: msPer(floorDbSeconds, floor.calls) },
+      floor: {
+        ordersPerSecond: floor.perSecond, p99Ms: floor.p99Ms, ...floorOutcome,
+        // this process's CPU per order while it ran the floor: the client's side, beside the server's
+        clientCpuMsPerOrder: msPer((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerOrder: msPer(floorDbSeconds, floor.calls),
+      },
       ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
       oversoldPositions: check.oversold, positionsOutOfLedger: check.drift,
       serverPeakRssMiB: Math.round(peakRss / 2 ** 20),

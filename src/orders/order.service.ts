@@ -228,7 +228,7 @@ export class OrderService {
           : null;
         const outcome = held
           ? await this.sourceWithCart(tx, orderId, request, rule, held, actor)
-          : await this.sourcing.planAndReserve(tx, { orderId, rule, actor, request });
+          : await this.sourcing.planAndReserve(tx, { orderId, rule, actor, request, first: true });
         const unallocatedUnits = outcome.plan.unallocated.reduce((n, l) => n + l.quantity, 0);
         if (unallocatedUnits > 0 && rule.fallback === 'REJECT') {
           throw new UserErrorsAbort(
@@ -253,15 +253,15 @@ export class OrderService {
           data: { planId: outcome.planId, groups: outcome.groups.length, unallocatedUnits },
         };
         // Placement is version 1 with two events: ORDER_PLACED (1) and the sourcing outcome (2).
+        // the status, and the key's result in the same round trip
         const [row] = await tx.query<OrderRow>(
-          `UPDATE orders SET status = $2, last_sequence = 2 WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
-          [orderId, status],
-          'set_placed_status',
+          `WITH key AS (
+             UPDATE idempotency_keys SET result_id = $1 WHERE principal = $3 AND operation = 'placeOrder' AND key = $4 AND request_hash = $5)
+           UPDATE orders SET status = $2, last_sequence = 2 WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
+          [orderId, status, principal.sub, idempotencyKey, hash],
+          'set_placed_status_v2',
         );
         await insertEvents(tx, orderId, 2, [sourcedEvent], actor, 'PLACED');
-        await tx.query(`UPDATE idempotency_keys SET result_id = $4 WHERE principal = $1 AND operation = 'placeOrder' AND key = $2 AND request_hash = $3`, [
-          principal.sub, idempotencyKey, hash, orderId,
-        ]);
         fresh = true;
         return ok(toOrder(row));
       }),
@@ -314,7 +314,7 @@ export class OrderService {
       ruleId: rule.id,
       ruleVersion: rule.version,
     };
-    return this.sourcing.persist(tx, orderId, plan, request, rule, actor, new Date(), []);
+    return this.sourcing.persist(tx, orderId, plan, request, rule, actor, new Date(), [], true);
   }
 
   private async replay(tx: Tx, principal: Principal, key: string, hash: string): Promise<Result<OrderRecord>> {

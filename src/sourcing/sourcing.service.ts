@@ -10,7 +10,7 @@ import { metrics, since } from '../metrics';
 import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
-import { byPosition, lockPositions, recordMovements } from '../inventory/ledger';
+import { byPosition, recordMovements } from '../inventory/ledger';
 import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
 import { planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
 import { RULE_COLUMNS, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
@@ -20,9 +20,26 @@ const OPTIMISTIC_ATTEMPTS = 3;
 
 class ReservationLost extends Error {}
 
+/**
+ * One candidate location with its stock of the order's SKUs. `methods` is the methods joined
+ * by commas, and `stock` the positions as "i:onHand:reserved:safetyStock" joined by commas,
+ * i the SKU's 1-based place in the statement's list: numbers and plain text that split()
+ * reads, where a row per position with a text[] of methods cost the service three times the
+ * decoding (the location repeated on every position's row, and an array parsed on each).
+ */
 interface CandidateRow {
-  id: string; code: string; type: string; lat: number; lng: number; geo_x: number; geo_y: number; geo_z: number; methods: string[]; active: boolean;
-  priority: number; daily_capacity: number | null; groups_today: number; sku: string; on_hand: number; reserved: number; safety_stock: number;
+  id: string; code: string; type: string; lat: number; lng: number; geo_x: number; geo_y: number; geo_z: number; methods: string; active: boolean;
+  priority: number; daily_capacity: number | null; groups_today: number; stock: string;
+}
+
+const methodsOf = (r: CandidateRow): FulfillmentMethod[] => (r.methods === '' ? [] : (r.methods.split(',') as FulfillmentMethod[]));
+
+/** Calls `each` for every position of a candidate row (see CandidateRow). */
+function eachPosition(r: CandidateRow, skus: string[], each: (sku: string, onHand: number, reserved: number, safetyStock: number) => void): void {
+  for (const entry of r.stock.split(',')) {
+    const [i, onHand, reserved, safetyStock] = entry.split(':');
+    each(skus[Number(i) - 1], Number(onHand), Number(reserved), Number(safetyStock));
+  }
 }
 
 export interface SourcedGroup {
@@ -51,53 +68,50 @@ export class SourcingService {
     return rule;
   }
 
-  /** Every location holding any of the SKUs, with its stock of them and its groups today: one row per position. */
+  /** Every location holding any of the SKUs (distinct), with its stock of them and its groups today: one row per location. */
   private async candidateRows(q: Queryable, skus: string[]): Promise<CandidateRow[]> {
     return q.query<CandidateRow>(
-      `SELECT l.id, l.code, l.type, l.lat, l.lng, l.geo_x, l.geo_y, l.geo_z, l.methods, l.active, l.priority, l.daily_capacity,
+      `SELECT l.id, l.code, l.type, l.lat, l.lng, l.geo_x, l.geo_y, l.geo_z, array_to_string(l.methods, ',') AS methods, l.active, l.priority, l.daily_capacity,
               CASE WHEN l.daily_capacity IS NULL THEN 0 ELSE (
                 SELECT count(*)::int FROM fulfillment_groups g
                  WHERE g.location_id = l.id AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
                    AND g.status NOT IN ('CANCELLED', 'REJECTED')
               ) END AS groups_today,
-              p.sku, p.on_hand, p.reserved, p.safety_stock
-         FROM inventory_positions p
-         JOIN locations l ON l.id = p.location_id
-        WHERE p.sku = ANY($1)`,
+              s.stock
+         FROM (SELECT p.location_id, string_agg(concat_ws(':', array_position($1::text[], p.sku), p.on_hand, p.reserved, p.safety_stock), ',') AS stock
+                 FROM inventory_positions p WHERE p.sku = ANY($1) GROUP BY p.location_id) s
+         JOIN locations l ON l.id = s.location_id`,
       // The day's groups are counted only where a capacity is set: a CASE, because PostgreSQL
       // ran a LEFT JOIN LATERAL's count for every location before its ON condition dropped it.
       [skus],
-      'sourcing_candidates_v2',
+      'sourcing_candidates_v3',
     );
   }
 
   /** The candidates as objects (the simulation replays many orders over one load). */
   async candidates(q: Queryable, skus: string[]): Promise<CandidateLocation[]> {
-    const byId = new Map<string, CandidateLocation>();
-    for (const r of await this.candidateRows(q, skus)) {
-      let c = byId.get(r.id);
-      if (!c) {
-        c = {
-          id: r.id, code: r.code, type: r.type as CandidateLocation['type'], geo: { lat: r.lat, lng: r.lng },
-          methods: r.methods as FulfillmentMethod[], active: r.active, priority: r.priority,
-          dailyCapacity: r.daily_capacity, groupsToday: r.groups_today, stock: new Map(),
-        };
-        byId.set(r.id, c);
-      }
-      c.stock.set(r.sku, { onHand: r.on_hand, reserved: r.reserved, safetyStock: r.safety_stock });
-    }
-    return [...byId.values()];
+    const distinct = [...new Set(skus)];
+    return (await this.candidateRows(q, distinct)).map((r) => {
+      const c: CandidateLocation = {
+        id: r.id, code: r.code, type: r.type as CandidateLocation['type'], geo: { lat: r.lat, lng: r.lng },
+        methods: methodsOf(r), active: r.active, priority: r.priority,
+        dailyCapacity: r.daily_capacity, groupsToday: r.groups_today, stock: new Map(),
+      };
+      eachPosition(r, distinct, (sku, onHand, reserved, safetyStock) => c.stock.set(sku, { onHand, reserved, safetyStock }));
+      return c;
+    });
   }
 
   /** The candidates of one request as the planner's table, built straight from the rows. */
   async candidateTable(q: Queryable, request: PlanRequest): Promise<CandidateTable> {
     const b = new CandidateTableBuilder(request.lines);
-    for (const r of await this.candidateRows(q, [...new Set(request.lines.map((l) => l.sku))])) {
+    const skus = [...new Set(request.lines.map((l) => l.sku))];
+    for (const r of await this.candidateRows(q, skus)) {
       const c = b.location(
-        r.id, r.code, r.type as CandidateLocation['type'], r.lat, r.lng, r.methods as FulfillmentMethod[], r.active, r.priority, r.daily_capacity, r.groups_today,
+        r.id, r.code, r.type as CandidateLocation['type'], r.lat, r.lng, methodsOf(r), r.active, r.priority, r.daily_capacity, r.groups_today,
         [r.geo_x, r.geo_y, r.geo_z],
       );
-      b.position(c, r.sku, r.on_hand, r.reserved, r.safety_stock);
+      eachPosition(r, skus, (sku, onHand, reserved, safetyStock) => b.position(c, sku, onHand, reserved, safetyStock));
     }
     return b.build();
   }
@@ -121,10 +135,12 @@ export class SourcingService {
       now?: Date;
       /** Groups of the previous plan that the new plan keeps (re-sourcing). */
       keepGroupIds?: string[];
+      /** The order's first plan (placement): there is no active plan to retire. */
+      first?: boolean;
     },
   ): Promise<SourcingOutcome> {
     const plan = await this.reservePlan(tx, args.request, args.rule, { capacity: true });
-    return this.persist(tx, args.orderId, plan, args.request, args.rule, args.actor, args.now ?? new Date(), args.keepGroupIds ?? []);
+    return this.persist(tx, args.orderId, plan, args.request, args.rule, args.actor, args.now ?? new Date(), args.keepGroupIds ?? [], args.first ?? false);
   }
 
   /**
@@ -202,25 +218,32 @@ export class SourcingService {
       .flatMap((g) => g.lines.map((l) => ({ l: g.locationId, s: l.sku, q: l.quantity })))
       .sort(byPosition);
     if (items.length === 0) return;
-    await lockPositions(tx, items.map((i) => i.l), items.map((i) => i.s));
+    // One round trip: the positions are locked in the order every path uses (lockPositions'),
+    // by an InitPlan that runs before the UPDATE reads a row; the UPDATE then re-checks each
+    // guard on the latest version (READ COMMITTED), as a statement of its own would.
     const rows = await tx.query(
-      `UPDATE inventory_positions p SET reserved = p.reserved + v.q, updated_at = now()
+      `WITH locked AS (
+         SELECT 1 FROM inventory_positions p JOIN unnest($1::uuid[], $2::text[]) AS v(l, s) ON p.location_id = v.l AND p.sku = v.s
+          ORDER BY p.location_id, p.sku COLLATE "C" FOR UPDATE OF p)
+       UPDATE inventory_positions p SET reserved = p.reserved + v.q, updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::int[]) AS v(l, s, q)
-        WHERE p.location_id = v.l AND p.sku = v.s
+        WHERE (SELECT count(*) FROM locked) >= 0
+          AND p.location_id = v.l AND p.sku = v.s
           AND p.on_hand - p.reserved - CASE WHEN $4::boolean THEN 0 ELSE p.safety_stock END >= v.q
       RETURNING p.location_id`,
       [items.map((i) => i.l), items.map((i) => i.s), items.map((i) => i.q), useSafetyStock],
-      'reserve_positions',
+      'lock_and_reserve_positions',
     );
     if (rows.length !== items.length) throw new ReservationLost();
   }
 
   /** Writes a plan that is already reserved as the order's new active version. */
   async persist(
-    tx: Tx, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date, keepGroupIds: string[],
+    tx: Tx, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date, keepGroupIds: string[], first = false,
   ): Promise<SourcingOutcome> {
     const planId = crypto.randomUUID();
-    await tx.query('UPDATE fulfillment_plans SET active = false WHERE order_id = $1 AND active', [orderId]);
+    // a new order has no plan to retire
+    if (!first) await tx.query('UPDATE fulfillment_plans SET active = false WHERE order_id = $1 AND active', [orderId]);
     const explanation = {
       provenOptimal: plan.provenOptimal,
       objective: plan.objective,
@@ -230,50 +253,46 @@ export class SourcingService {
       ruleVersion: plan.ruleVersion,
       groups: plan.groups.map((g) => ({ locationId: g.locationId, cost: g.cost, distanceKm: g.distanceKm })),
     };
-    await tx.query(
-      `INSERT INTO fulfillment_plans (id, order_id, version, rule_id, rule_version, shipment_count, estimated_cost, total_distance_km, explanation)
-       VALUES ($1, $2, (SELECT COALESCE(max(version), 0) + 1 FROM fulfillment_plans WHERE order_id = $2), $3, $4, $5, $6, $7, $8)`,
-      [planId, orderId, rule.id, rule.version, plan.shipmentCount, Math.max(0, plan.objective).toFixed(4), plan.totalDistanceKm, explanation],
-      'insert_plan',
-    );
     const groups: SourcedGroup[] = plan.groups.map((g) => ({ id: crypto.randomUUID(), locationId: g.locationId, method: request.method, lines: g.lines }));
+    const lines = groups.flatMap((g) => g.lines.map((l) => ({ g: g.id, ...l })));
+    const planGroupIds = [...keepGroupIds, ...groups.map((g) => g.id)];
+    // The plan, its groups, their lines, its membership and what it left unallocated in one
+    // statement (empty arrays insert nothing); the foreign keys are checked at its end.
+    await tx.query(
+      `WITH plan AS (
+         INSERT INTO fulfillment_plans (id, order_id, version, rule_id, rule_version, shipment_count, estimated_cost, total_distance_km, explanation)
+         VALUES ($1, $2, (SELECT COALESCE(max(version), 0) + 1 FROM fulfillment_plans WHERE order_id = $2), $3, $4, $5, $6, $7, $8)),
+       grp AS (
+         INSERT INTO fulfillment_groups (id, plan_id, order_id, location_id, method, status, estimated_cost, distance_km, promised_by, accept_by)
+         SELECT id, $1, $2, l, $9, 'PENDING', c, d, pb, $10 FROM unnest($11::uuid[], $12::uuid[], $13::numeric[], $14::float8[], $15::timestamptz[]) AS v(id, l, c, d, pb)),
+       lines AS (
+         INSERT INTO fulfillment_group_lines (group_id, order_line_id, sku, quantity)
+         SELECT * FROM unnest($16::uuid[], $17::uuid[], $18::text[], $19::int[])),
+       members AS (
+         INSERT INTO plan_groups (plan_id, group_id) SELECT $1, unnest($20::uuid[])),
+       unallocated AS (
+         INSERT INTO plan_unallocated (plan_id, order_line_id, sku, quantity)
+         SELECT $1, * FROM unnest($21::uuid[], $22::text[], $23::int[]))
+       SELECT 1`,
+      [
+        planId, orderId, rule.id, rule.version, plan.shipmentCount, Math.max(0, plan.objective).toFixed(4), plan.totalDistanceKm, explanation,
+        request.method, rule.acceptanceDeadlineMinutes ? new Date(now.getTime() + rule.acceptanceDeadlineMinutes * 60_000) : null,
+        groups.map((g) => g.id), groups.map((g) => g.locationId),
+        plan.groups.map((g) => Math.max(0, g.cost).toFixed(4)), plan.groups.map((g) => g.distanceKm),
+        plan.groups.map((g) => promisedBy(request.method, g.distanceKm, now)),
+        lines.map((l) => l.g), lines.map((l) => l.orderLineId), lines.map((l) => l.sku), lines.map((l) => l.quantity),
+        planGroupIds,
+        plan.unallocated.map((l) => l.orderLineId), plan.unallocated.map((l) => l.sku), plan.unallocated.map((l) => l.quantity),
+      ],
+      'insert_plan_v2',
+    );
     if (groups.length) {
-      await tx.query(
-        `INSERT INTO fulfillment_groups (id, plan_id, order_id, location_id, method, status, estimated_cost, distance_km, promised_by, accept_by)
-         SELECT id, $2, $3, l, $4, 'PENDING', c, d, pb, $9 FROM unnest($1::uuid[], $5::uuid[], $6::numeric[], $7::float8[], $8::timestamptz[]) AS v(id, l, c, d, pb)`,
-        [
-          groups.map((g) => g.id), planId, orderId, request.method, groups.map((g) => g.locationId),
-          plan.groups.map((g) => Math.max(0, g.cost).toFixed(4)), plan.groups.map((g) => g.distanceKm),
-          plan.groups.map((g) => promisedBy(request.method, g.distanceKm, now)),
-          rule.acceptanceDeadlineMinutes ? new Date(now.getTime() + rule.acceptanceDeadlineMinutes * 60_000) : null,
-        ],
-        'insert_groups_v2',
-      );
-      const lines = groups.flatMap((g) => g.lines.map((l) => ({ g: g.id, ...l })));
-      await tx.query(
-        `INSERT INTO fulfillment_group_lines (group_id, order_line_id, sku, quantity)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[])`,
-        [lines.map((l) => l.g), lines.map((l) => l.orderLineId), lines.map((l) => l.sku), lines.map((l) => l.quantity)],
-        'insert_group_lines',
-      );
       await recordMovements(
         tx,
         groups.flatMap((g) =>
           g.lines.map((l) => ({ locationId: g.locationId, sku: l.sku, kind: 'RESERVATION' as const, onHandDelta: 0, reservedDelta: l.quantity, orderId, groupId: g.id })),
         ),
         { actor, reason: 'sourced' },
-      );
-    }
-    const planGroupIds = [...keepGroupIds, ...groups.map((g) => g.id)];
-    if (planGroupIds.length) {
-      await tx.query('INSERT INTO plan_groups (plan_id, group_id) SELECT $1, unnest($2::uuid[])', [planId, planGroupIds], 'insert_plan_groups');
-    }
-    if (plan.unallocated.length) {
-      await tx.query(
-        `INSERT INTO plan_unallocated (plan_id, order_line_id, sku, quantity)
-         SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::int[])`,
-        [planId, plan.unallocated.map((l) => l.orderLineId), plan.unallocated.map((l) => l.sku), plan.unallocated.map((l) => l.quantity)],
-        'insert_unallocated',
       );
     }
     return { planId, plan, groups, rule };
