@@ -4,20 +4,19 @@
  * - `order(id)` with lines, plan, groups, their lines, locations and the positions of the
  *   order's SKUs there, for random orders;
  * - `orders(first: 20, filter: { customerId })` with lines, for random customers;
+ * - `availability(skus: [10 SKUs], near:, radiusKm: 50)`, the storefront's "stores near me",
+ *   around a point near a random location;
  * each driven by autocannon (50 connections, 10 s) against the server as a process of its
  * own (production mode), and each beside its floor: the same rows fetched with `pg` directly
- * (prepared statements, one round trip per level, no GraphQL), 50 at a time over a pool as
- * large as the server's. Prints one JSON line per read: requests a second and p99 for both,
- * the ratio, the server's CPU per request and share of a core, and its peak RSS during the load.
+ * (prepared statements, one round trip per level, no GraphQL, no HTTP), 50 at a time over a
+ * pool as large as the server's. Prints one JSON line per read: requests a second and p99 for
+ * both, the ratio, the server's CPU per request and share of a core, PostgreSQL's CPU per
+ * request for both, the floor's client CPU per request, and the server's peak RSS.
  *
- * The data: DATABASE_URL (a database holding a data set), or BENCH_DATA_DIR (a directory kept
- * by `BENCH_KEEP_DATA=1 npm run bench:dataset`, started here on embedded PostgreSQL), or else
- * a new data set built here first (BENCH_ORDERS orders, default 100,000: about 25 minutes on
- * this machine; see bench/README.md).
- *
+ * The data: see openDataset in bench/harness.ts (DATABASE_URL, BENCH_DATA_DIR, or built here).
  * Options: BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_PORT (4103), BENCH_PG_PORT (54394),
- * BENCH_SERVER_ARGS (extra node flags for the server, e.g. --cpu-prof).
- * Progress goes to stderr.
+ * BENCH_SERVER_ARGS (extra node flags for the server, e.g. --cpu-prof), BENCH_READS (the reads
+ * to run, comma-separated; default all). Progress goes to stderr.
  */
 import 'reflect-metadata';
 import crypto from 'node:crypto';
@@ -25,6 +24,7 @@ import pg from 'pg';
 import autocannon from 'autocannon';
 import { TokenVerifier } from '../src/auth/tokens';
 import { prng } from '../src/common/prng';
+import { EARTH_RADIUS_KM, haversineKm, unitVector } from '../src/common/geo';
 import { closedLoop, cpuSecondsOf, databaseCpuSeconds, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:read] ${msg}\n`);
@@ -43,6 +43,8 @@ const ORDER_QUERY = `query BenchOrder($id: ID!, $skus: [String!]) {
     }
   }
 }`;
+/** "Stores near me": 10 SKUs within this many km of a point near a random location. */
+const AVAILABILITY_RADIUS_KM = 50;
 const CUSTOMER_QUERY = `query BenchCustomerOrders($customerId: ID!) {
   orders(first: 20, filter: { customerId: $customerId }) {
     edges { node { id number status createdAt total { amount } lines { id sku quantity unitPrice { amount } } } }
@@ -81,6 +83,31 @@ async function customerFloor(pool: pg.Pool, customerId: string): Promise<number>
   return orders.length + lines.length;
 }
 
+const AVAILABILITY_QUERY = `query BenchAvailability($skus: [String!]!, $near: GeoPointInput!) {
+  availability(skus: $skus, near: $near, radiusKm: ${AVAILABILITY_RADIUS_KM}) { sku available locations { available distanceKm location { id name } } }
+}`;
+
+/** The floor of AVAILABILITY_QUERY: the positions within the radius, nearest first per SKU. */
+async function availabilityFloor(pool: pg.Pool, skus: string[], near: { lat: number; lng: number }): Promise<number> {
+  const angle = AVAILABILITY_RADIUS_KM / EARTH_RADIUS_KM;
+  const [x, y, z] = unitVector(near.lat, near.lng);
+  const rows = (await pool.query({
+    name: 'f_availability',
+    text: `SELECT p.sku, p.location_id, l.name, l.lat, l.lng, p.on_hand - p.reserved - p.safety_stock AS available
+             FROM inventory_positions p JOIN locations l ON l.id = p.location_id
+            WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
+              AND l.geo_x * $3 + l.geo_y * $4 + l.geo_z * $5 >= $2`,
+    values: [skus, Math.cos(angle), x, y, z],
+  })).rows as { sku: string; lat: number; lng: number; available: number }[];
+  const bySku = new Map<string, { km: number; available: number }[]>(skus.map((s) => [s, []]));
+  for (const r of rows) {
+    const km = haversineKm(near, r);
+    if (km <= AVAILABILITY_RADIUS_KM) bySku.get(r.sku)!.push({ km, available: r.available });
+  }
+  for (const list of bySku.values()) list.sort((a, b) => a.km - b.km);
+  return rows.length;
+}
+
 async function main(): Promise<void> {
   // ---- the data
   const data = await openDataset({ prefix: 'bench-read-', port: Number(process.env.BENCH_PG_PORT ?? 54394), log });
@@ -89,7 +116,9 @@ async function main(): Promise<void> {
   try {
     const orderRows = await db.query<{ id: string; skus: string[] }>('SELECT o.id, array_agg(l.sku ORDER BY l.line_no) AS skus FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id');
     const customers = (await db.query<{ c: string }>('SELECT DISTINCT customer_id AS c FROM orders')).map((r) => r.c);
-    log(`${orderRows.length} orders, ${customers.length} customers`);
+    const skus = (await db.query<{ sku: string }>('SELECT DISTINCT sku FROM inventory_positions')).map((r) => r.sku);
+    const places = await db.query<{ lat: number; lng: number }>('SELECT lat, lng FROM locations WHERE active');
+    log(`${orderRows.length} orders, ${customers.length} customers, ${skus.length} SKUs at ${places.length} locations`);
 
     // ---- the server, as a process of its own
     const secret = crypto.randomBytes(32).toString('base64url');
@@ -101,6 +130,15 @@ async function main(): Promise<void> {
     const rand = prng(17);
     const pickOrder = () => orderRows[Math.floor(rand() * orderRows.length)];
     const pickCustomer = () => customers[Math.floor(rand() * customers.length)];
+    const pickSkus = () => {
+      const picked = new Set<string>();
+      while (picked.size < Math.min(10, skus.length)) picked.add(skus[Math.floor(rand() * skus.length)]);
+      return [...picked];
+    };
+    const pickNear = () => {
+      const p = places[Math.floor(rand() * places.length)];
+      return { lat: p.lat + (rand() - 0.5) * 0.4, lng: p.lng + (rand() - 0.5) * 0.4 };
+    };
 
     const reads: { name: string; body: () => string; floor: () => Promise<unknown>; check: (data: Record<string, unknown>) => boolean }[] = [
       {
@@ -121,8 +159,16 @@ async function main(): Promise<void> {
         floor: () => customerFloor(pool, pickCustomer()),
         check: (d) => Array.isArray((d.orders as { edges?: unknown[] } | null)?.edges),
       },
+      {
+        name: 'availability',
+        body: () => JSON.stringify({ query: AVAILABILITY_QUERY, variables: { skus: pickSkus(), near: pickNear() } }),
+        floor: () => availabilityFloor(pool, pickSkus(), pickNear()),
+        check: (d) => Array.isArray(d.availability) && (d.availability as unknown[]).length === Math.min(10, skus.length),
+      },
     ];
-    for (const r of reads) {
+    const only = (process.env.BENCH_READS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    for (const name of only) if (!reads.some((r) => r.name === name)) throw new Error(`BENCH_READS: no read "${name}" (reads: ${reads.map((r) => r.name).join(', ')})`);
+    for (const r of reads.filter((x) => only.length === 0 || only.includes(x.name))) {
       // one request first: the query must work before it is measured
       const probe = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: r.body() });
       const json = (await probe.json()) as { data?: Record<string, unknown>; errors?: unknown[] };

@@ -6,7 +6,7 @@
 import type { Database } from '../db/database';
 import { fail, ok, userError, UserErrorCode, type Result, type UserError } from '../common/errors';
 import { checkGeo, checkInt, checkSku, checkText, isUuid } from '../common/validate';
-import { haversineKm, type GeoPoint } from '../common/geo';
+import { EARTH_RADIUS_KM, haversineKm, unitVector, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import { byPosition, notifyPositions, recordMovements } from './ledger';
 import {
@@ -56,6 +56,20 @@ export interface AvailabilityQuery {
   near?: GeoPoint | null;
   method?: FulfillmentMethod | null;
   radiusKm?: number | null;
+}
+
+/**
+ * With `near` and `radiusKm`, the statement keeps only locations within the radius (their
+ * stored unit vectors against the point's, with a margin of a metre; the exact distance is
+ * still decided here): a storefront's "stores near me" reads its few rows, not every
+ * location's. Parameters $3 to $6: the cosine of the radius's angle and the point's vector.
+ */
+function radiusFilter(q: AvailabilityQuery): [number | null, number, number, number] {
+  if (!q.near || q.radiusKm == null) return [null, 0, 0, 0];
+  const angle = q.radiusKm / EARTH_RADIUS_KM + 1e-3 / EARTH_RADIUS_KM;
+  if (angle >= Math.PI) return [null, 0, 0, 0];
+  const [x, y, z] = unitVector(q.near.lat, q.near.lng);
+  return [Math.cos(angle), x, y, z];
 }
 
 export interface LocationAvailabilityRecord {
@@ -308,9 +322,10 @@ export class InventoryService {
               l.id, l.code, l.name, l.type, l.lat, l.lng, l.methods, l.daily_capacity, l.priority, l.active
          FROM inventory_positions p JOIN locations l ON l.id = p.location_id
         WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
-          AND ($2::text IS NULL OR $2 = ANY(l.methods))`,
-      [q.skus, q.method ?? null],
-      'availability',
+          AND ($2::text IS NULL OR $2 = ANY(l.methods))
+          AND ($3::float8 IS NULL OR l.geo_x * $4 + l.geo_y * $5 + l.geo_z * $6 >= $3)`,
+      [q.skus, q.method ?? null, ...radiusFilter(q)],
+      'availability_v2',
     );
     const bySku = new Map<string, LocationAvailabilityRecord[]>(q.skus.map((s) => [s, []]));
     for (const r of rows) {

@@ -99,6 +99,17 @@ describe('availability', () => {
     expect(close.availability[0].locations.map((l) => l.location.code)).toEqual(['CHI']);
   });
 
+  it('keeps a location exactly at the radius and drops it a metre inside (the statement filters with a margin)', async () => {
+    const near = { lat: 40.0, lng: -80.0 };
+    const all = await t.ok(AvailabilityDocument, { skus: ['A'], near }, AGENT);
+    const chi = all.availability[0].locations.find((l) => l.location.code === 'CHI')!;
+    const at = await t.ok(AvailabilityDocument, { skus: ['A'], near, radiusKm: chi.distanceKm! }, AGENT);
+    expect(at.availability[0].locations.map((l) => l.location.code)).toContain('CHI');
+    const inside = await t.ok(AvailabilityDocument, { skus: ['A'], near, radiusKm: chi.distanceKm! - 0.001 }, AGENT);
+    expect(inside.availability[0].locations.map((l) => l.location.code)).not.toContain('CHI');
+    expect(inside.availability[0].available).toBe(inside.availability[0].locations.reduce((n, l) => n + l.available, 0));
+  });
+
   it('refuses malformed SKUs and coordinates as BAD_USER_INPUT', async () => {
     expect((await t.exec(AvailabilityDocument, { skus: ['no spaces allowed'] }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await t.exec(AvailabilityDocument, { skus: ['A'], near: { lat: 100, lng: 0 } }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
