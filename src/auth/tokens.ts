@@ -50,7 +50,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Thrown inside key lookup when the key set is unreachable, so the refusal can say so. */
 class KeySetUnavailable extends Error {}
 
+/** How long a verified HS256 token is taken on trust, and how many are kept (emptied when full). */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
+
 export class TokenVerifier {
+  private readonly verified = new Map<string, { principal: Principal; expiresAt: Date; at: number }>();
   private readonly secret?: Uint8Array;
   private readonly jwks?: JWTVerifyGetKey & { reload(): Promise<void> };
   private readonly algorithms: string[];
@@ -114,11 +119,38 @@ export class TokenVerifier {
     return (await this.inspect(token)).principal;
   }
 
-  /** Verifies a token and says when it expires (a WebSocket closes then). */
+  /**
+   * Verifies a token and says when it expires (a WebSocket closes then). An HS256 token
+   * verified in the last VERIFIED_TTL_MS is not verified again (a client sends the same one
+   * with every request); its expiry is still checked on every use.
+   */
   async inspect(token: string): Promise<{ principal: Principal; expiresAt: Date }> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && now - known.at < VERIFIED_TTL_MS) {
+      if (now <= known.expiresAt.getTime() + (this.opts.clockToleranceSec ?? 30) * 1000) return known;
+      this.verified.delete(token);
+      throw unauthenticated('Token expired');
+    }
+    const { alg, ...fresh } = await this.verifyToken(token);
+    // shared by every request that brings this token: nothing may change it
+    Object.freeze(fresh.principal.locationIds);
+    Object.freeze(fresh.principal);
+    // Only HS256 tokens: the secret lasts as long as the process. A key set's token is checked
+    // every time, so that a key rotated out stops at once and the service fails closed when
+    // the key set is down and its copy has expired.
+    if (alg === 'HS256') {
+      if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+      this.verified.set(token, { ...fresh, at: now });
+    }
+    return fresh;
+  }
+
+  private async verifyToken(token: string): Promise<{ principal: Principal; expiresAt: Date; alg: string }> {
     let payload;
+    let protectedHeader;
     try {
-      ({ payload } = await jwtVerify(token, this.getKey, {
+      ({ payload, protectedHeader } = await jwtVerify(token, this.getKey, {
         algorithms: this.algorithms,
         issuer: this.opts.issuer,
         audience: this.opts.audience,
@@ -141,7 +173,7 @@ export class TokenVerifier {
       }
       locations = locationIds.map((id: string) => id.toLowerCase());
     }
-    return { principal: { sub, role: role as Role, locationIds: locations }, expiresAt: new Date((payload.exp as number) * 1000) };
+    return { principal: { sub, role: role as Role, locationIds: locations }, expiresAt: new Date((payload.exp as number) * 1000), alg: protectedHeader.alg };
   }
 
   /** Parses "Bearer <token>" like fromHeader, for a WebSocket's connectionParams; null when absent. */

@@ -173,4 +173,15 @@ describe('tokens', () => {
     expect(await raw(`Bearer ${noExp}`)).toBe('UNAUTHENTICATED');
     expect(await raw(`Bearer ${await t.verifier.sign({ sub: 'x', role: 'ADMIN' })}`)).toBe('OK');
   });
+
+  it('checks the expiry of a token it has verified before on every use', async () => {
+    const v = new TokenVerifier({ secret: TEST_SECRET, clockToleranceSec: 0 });
+    const jwt = await v.sign({ sub: 'brief', role: 'AGENT' }, '1s');
+    const first = await v.verify(jwt);
+    expect(first).toEqual({ sub: 'brief', role: 'AGENT', locationIds: [] });
+    expect(await v.verify(jwt)).toBe(first); // the second use is not verified again
+    expect(Object.isFrozen(first)).toBe(true); // and nothing can change what requests share
+    await new Promise((r) => setTimeout(r, 2100));
+    await expect(v.verify(jwt)).rejects.toMatchObject({ message: 'Token expired', extensions: { code: 'UNAUTHENTICATED' } });
+  });
 });
