@@ -59,7 +59,8 @@ export interface BenchServer {
  */
 export async function startServer(opts: { port: number; databaseUrl: string; secret: string; env?: Record<string, string>; log: (msg: string) => void }): Promise<BenchServer> {
   const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...serverArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
+  // as `npm start` runs it (package.json)
+  const proc = spawn(process.execPath, ['--max-semi-space-size=32', ...serverArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
     env: {
       ...process.env, DATABASE_URL: opts.databaseUrl, PORT: String(opts.port), HOST: '127.0.0.1', JWT_SECRET: opts.secret, NODE_ENV: 'production', LOG_LEVEL: 'warn',
       ...opts.env,
@@ -138,14 +139,20 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime: fields 14 and 15 of stat
 }
 
-/** CPU seconds used so far by every PostgreSQL process of this machine (embedded or service). */
+/**
+ * CPU seconds used so far by every PostgreSQL process of this machine (embedded or service),
+ * those that have exited included: a server process counts the backends it has reaped
+ * (cutime and cstime), so the sum does not drop when a pool closes idle connections.
+ */
 export function databaseCpuSeconds(): number {
   let total = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') total += cpuSecondsOf(Number(entry));
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100; // utime, stime, cutime, cstime
     } catch {
       /* gone */
     }

@@ -200,6 +200,8 @@ const digest = (s: string): Buffer => crypto.createHash('sha256').update(s, 'lat
 export async function createApp(deps: AppDeps): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
+  // no ETag: a SHA-1 of every response body, for POSTs no cache revalidates
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const production = deps.config.nodeEnv === 'production';
 
