@@ -76,10 +76,13 @@ class PoolQueryable implements Queryable {
 }
 
 export class Database implements Queryable {
+  private readonly main: PoolQueryable;
   private keyedPool?: pg.Pool;
   private keyedQueryable?: Queryable;
 
-  constructor(readonly pool: pg.Pool, private readonly connection?: { url: string; max: number }) {}
+  constructor(readonly pool: pg.Pool, private readonly connection?: { url: string; max: number }) {
+    this.main = new PoolQueryable(pool);
+  }
 
   static connect(url: string, max = 10): Database {
     return new Database(openPool(url, max), { url, max });
@@ -104,17 +107,22 @@ export class Database implements Queryable {
     return this.keyedQueryable;
   }
 
-  async query<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
-    const res = await this.pool.query(name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] });
-    return res.rows as R[];
+  query<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
+    return this.main.query<R>(text, params, name);
   }
 
   /**
    * Runs `fn` in one READ COMMITTED transaction. Deadlocks and serialization failures run
    * the whole function again (at most `retries` times), so `fn` must not have effects outside
    * the database. NOTIFYs issued inside are delivered by PostgreSQL only on commit.
+   *
+   * `genericPlans`: every prepared statement of the transaction runs on its generic plan,
+   * planned once per connection (SET LOCAL in BEGIN's own round trip). For a hot transaction
+   * whose statements are all keyed (no `$1 IS NULL OR ...` filter): see `keyed` for why.
    */
-  async transaction<T>(fn: (tx: Tx) => Promise<T>, retries = 3): Promise<T> {
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: { retries?: number; genericPlans?: boolean } = {}): Promise<T> {
+    const retries = opts.retries ?? 3;
+    const begin = opts.genericPlans ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN';
     for (let attempt = 0; ; attempt++) {
       const client = await this.pool.connect();
       // A checked-out client has no error listener of the pool's: a server that goes away
@@ -126,7 +134,7 @@ export class Database implements Queryable {
       };
       client.on('error', onError);
       try {
-        await client.query('BEGIN');
+        await client.query(begin);
         const out = await fn(new Tx(client));
         await client.query('COMMIT');
         return out;

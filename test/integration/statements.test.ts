@@ -4,6 +4,9 @@
  * take the same number of statements. Counted at the pg driver, below every layer of ours.
  */
 import pg from 'pg';
+import { print } from 'graphql';
+import { Database } from '../../src/db/database';
+import { createContext } from '../../src/context';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { DeepOrdersDocument, EntitiesDocument, PlaceOrderDocument } from '../generated/graphql';
@@ -60,4 +63,24 @@ it('resolves a batch of entity representations with one statement per entity typ
   const { n, result } = await count(() => t.ok(EntitiesDocument, { representations: reps }, { role: 'AGENT' }));
   expect(result._entities.filter(Boolean)).toHaveLength(100);
   expect(n).toBe(2);
+});
+
+it('runs the fields’ keyed reads on sessions that plan each statement once, with the same answers as the default sessions', async () => {
+  const [keyed] = await t.db.keyed.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+  const [main] = await t.db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+  expect(keyed.plan_cache_mode).toBe('force_generic_plan');
+  expect(main.plan_cache_mode).toBe('auto');
+  // the same deep read with its loaders on the default sessions (a Database over the bare
+  // pool has no keyed pool): after more than five runs each, generic plans against custom ones
+  const run = async (db: Database) => {
+    const contextValue = await createContext({ db, services: t.services, verifier: t.verifier }, `Bearer ${await t.token({ role: 'AGENT' })}`);
+    const res = await t.app.apollo.executeOperation({ query: print(DeepOrdersDocument), variables: { first: 50 } }, { contextValue });
+    if (res.body.kind !== 'single' || res.body.singleResult.errors) throw new Error(JSON.stringify(res.body));
+    return res.body.singleResult.data;
+  };
+  const onDefault = new Database(t.db.pool);
+  for (let i = 0; i < 6; i++) expect(await run(t.db)).toEqual(await run(onDefault));
+  const deep = (await run(t.db)) as { orders: { edges: { node: { lines: unknown[] } }[] } };
+  expect(deep.orders.edges).toHaveLength(50);
+  expect(deep.orders.edges.every((e) => e.node.lines.length >= 2)).toBe(true);
 });
