@@ -55,12 +55,13 @@ export interface BenchServer {
 /**
  * The built server (`dist/src/main.js`) on 127.0.0.1:`port` in production mode, with the node
  * flags of BENCH_SERVER_ARGS (for example --cpu-prof) and `env` on top; resolves once /health
- * answers (at most 60 s).
+ * answers (at most 60 s). `script` runs another built file of the project instead (a
+ * benchmark's reference server), with the same young generation and no BENCH_SERVER_ARGS.
  */
-export async function startServer(opts: { port: number; databaseUrl: string; secret: string; env?: Record<string, string>; log: (msg: string) => void }): Promise<BenchServer> {
-  const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+export async function startServer(opts: { port: number; databaseUrl: string; secret: string; env?: Record<string, string>; log: (msg: string) => void; script?: string }): Promise<BenchServer> {
+  const serverArgs = opts.script ? [] : (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
   // as `npm start` runs it (package.json)
-  const proc = spawn(process.execPath, ['--max-semi-space-size=32', ...serverArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
+  const proc = spawn(process.execPath, ['--max-semi-space-size=32', ...serverArgs, path.join(ROOT, 'dist', opts.script ?? path.join('src', 'main.js'))], {
     env: {
       ...process.env, DATABASE_URL: opts.databaseUrl, PORT: String(opts.port), HOST: '127.0.0.1', JWT_SECRET: opts.secret, NODE_ENV: 'production', LOG_LEVEL: 'warn',
       ...opts.env,

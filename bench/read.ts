@@ -20,11 +20,12 @@
  */
 import 'reflect-metadata';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import { TokenVerifier } from '../src/auth/tokens';
 import { prng } from '../src/common/prng';
-import { EARTH_RADIUS_KM, haversineKm, unitVector } from '../src/common/geo';
+import { AVAILABILITY_RADIUS_KM, availabilityFloor, customerFloor, orderFloor } from './floors';
 import { closedLoop, cpuSecondsOf, databaseCpuSeconds, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:read] ${msg}\n`);
@@ -43,76 +44,22 @@ const ORDER_QUERY = `query BenchOrder($id: ID!, $skus: [String!]) {
     }
   }
 }`;
-/** "Stores near me": 10 SKUs within this many km of a point near a random location. */
-const AVAILABILITY_RADIUS_KM = 50;
 const CUSTOMER_QUERY = `query BenchCustomerOrders($customerId: ID!) {
   orders(first: 20, filter: { customerId: $customerId }) {
     edges { node { id number status createdAt total { amount } lines { id sku quantity unitPrice { amount } } } }
   }
 }`;
 
-/** The floor of ORDER_QUERY: the same rows, one prepared statement per level. */
-async function orderFloor(pool: pg.Pool, id: string, skus: string[]): Promise<number> {
-  const q = async (name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows;
-  const [order] = await q('f_order', 'SELECT id, number, status, currency_code, created_at FROM orders WHERE id = $1', [id]);
-  const lines = await q('f_lines', 'SELECT id, sku, quantity, cancelled_quantity, returned_quantity, unit_price FROM order_lines WHERE order_id = $1 ORDER BY line_no', [id]);
-  const [plan] = await q('f_plan', 'SELECT id, shipment_count FROM fulfillment_plans WHERE order_id = $1 AND active', [id]);
-  if (!plan) return (order ? 1 : 0) + lines.length; // an order without an active plan: nothing beneath
-  const groups = await q('f_groups', `SELECT g.id, g.status, g.distance_km, g.location_id FROM plan_groups pg JOIN fulfillment_groups g ON g.id = pg.group_id
-     WHERE pg.plan_id = $1 ORDER BY g.created_at, g.distance_km, g.id`, [plan.id]);
-  const groupIds = groups.map((g) => g.id as string);
-  const locationIds = [...new Set(groups.map((g) => g.location_id as string))];
-  const gl = await q('f_group_lines', 'SELECT group_id, sku, quantity FROM fulfillment_group_lines WHERE group_id = ANY($1)', [groupIds]);
-  const locs = await q('f_locations', 'SELECT id, code, name FROM locations WHERE id = ANY($1::uuid[])', [locationIds]);
-  const positions = await q('f_positions', 'SELECT location_id, sku, on_hand, reserved, safety_stock FROM inventory_positions WHERE location_id = ANY($1::uuid[]) AND sku = ANY($2)', [locationIds, skus]);
-  return (order ? 1 : 0) + lines.length + groups.length + gl.length + locs.length + positions.length;
-}
-
-/** The floor of CUSTOMER_QUERY. */
-async function customerFloor(pool: pg.Pool, customerId: string): Promise<number> {
-  const orders = (await pool.query({
-    name: 'f_customer_orders',
-    text: 'SELECT id, number, status, currency_code, created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 21',
-    values: [customerId],
-  })).rows;
-  const lines = (await pool.query({
-    name: 'f_customer_lines',
-    text: 'SELECT order_id, id, sku, quantity, cancelled_quantity, returned_quantity, unit_price FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, line_no',
-    values: [orders.slice(0, 20).map((o) => o.id)],
-  })).rows;
-  return orders.length + lines.length;
-}
-
 const AVAILABILITY_QUERY = `query BenchAvailability($skus: [String!]!, $near: GeoPointInput!) {
   availability(skus: $skus, near: $near, radiusKm: ${AVAILABILITY_RADIUS_KM}) { sku available locations { available distanceKm location { id name } } }
 }`;
-
-/** The floor of AVAILABILITY_QUERY: the positions within the radius, nearest first per SKU. */
-async function availabilityFloor(pool: pg.Pool, skus: string[], near: { lat: number; lng: number }): Promise<number> {
-  const angle = AVAILABILITY_RADIUS_KM / EARTH_RADIUS_KM;
-  const [x, y, z] = unitVector(near.lat, near.lng);
-  const rows = (await pool.query({
-    name: 'f_availability',
-    text: `SELECT p.sku, p.location_id, l.name, l.lat, l.lng, p.on_hand - p.reserved - p.safety_stock AS available
-             FROM inventory_positions p JOIN locations l ON l.id = p.location_id
-            WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
-              AND l.geo_x * $3 + l.geo_y * $4 + l.geo_z * $5 >= $2`,
-    values: [skus, Math.cos(angle), x, y, z],
-  })).rows as { sku: string; lat: number; lng: number; available: number }[];
-  const bySku = new Map<string, { km: number; available: number }[]>(skus.map((s) => [s, []]));
-  for (const r of rows) {
-    const km = haversineKm(near, r);
-    if (km <= AVAILABILITY_RADIUS_KM) bySku.get(r.sku)!.push({ km, available: r.available });
-  }
-  for (const list of bySku.values()) list.sort((a, b) => a.km - b.km);
-  return rows.length;
-}
 
 async function main(): Promise<void> {
   // ---- the data
   const data = await openDataset({ prefix: 'bench-read-', port: Number(process.env.BENCH_PG_PORT ?? 54394), log });
   const { db, url: databaseUrl } = data;
   let server: BenchServer | null = null;
+  let httpFloor: BenchServer | null = null;
   try {
     const orderRows = await db.query<{ id: string; skus: string[] }>('SELECT o.id, array_agg(l.sku ORDER BY l.line_no) AS skus FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id');
     const customers = (await db.query<{ c: string }>('SELECT DISTINCT customer_id AS c FROM orders')).map((r) => r.c);
@@ -127,6 +74,7 @@ async function main(): Promise<void> {
     const { base } = server;
     const pid = server.proc.pid!;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
+    httpFloor = await startServer({ port: PORT + 1, databaseUrl, secret, log, script: path.join('bench', 'http-floor.js') });
     const rand = prng(17);
     const pickOrder = () => orderRows[Math.floor(rand() * orderRows.length)];
     const pickCustomer = () => customers[Math.floor(rand() * customers.length)];
@@ -140,66 +88,76 @@ async function main(): Promise<void> {
       return { lat: p.lat + (rand() - 0.5) * 0.4, lng: p.lng + (rand() - 0.5) * 0.4 };
     };
 
-    const reads: { name: string; body: () => string; floor: () => Promise<unknown>; check: (data: Record<string, unknown>) => boolean }[] = [
+    type Args = { id: string; skus: string[]; customerId: string; near: { lat: number; lng: number } };
+    const reads: { name: string; query: string; args: () => Partial<Args>; floor: (a: Args) => Promise<unknown>; check: (data: Record<string, unknown>) => boolean }[] = [
       {
         name: 'order',
-        body: () => {
+        query: ORDER_QUERY,
+        args: () => {
           const o = pickOrder();
-          return JSON.stringify({ query: ORDER_QUERY, variables: { id: o.id, skus: o.skus } });
+          return { id: o.id, skus: o.skus };
         },
-        floor: () => {
-          const o = pickOrder();
-          return orderFloor(pool, o.id, o.skus);
-        },
+        floor: (a) => orderFloor(pool, a.id, a.skus),
         check: (d) => (d.order as { fulfillmentPlan?: { groups?: unknown[] } } | null)?.fulfillmentPlan?.groups !== undefined,
       },
       {
         name: 'customerOrders',
-        body: () => JSON.stringify({ query: CUSTOMER_QUERY, variables: { customerId: pickCustomer() } }),
-        floor: () => customerFloor(pool, pickCustomer()),
+        query: CUSTOMER_QUERY,
+        args: () => ({ customerId: pickCustomer() }),
+        floor: (a) => customerFloor(pool, a.customerId),
         check: (d) => Array.isArray((d.orders as { edges?: unknown[] } | null)?.edges),
       },
       {
         name: 'availability',
-        body: () => JSON.stringify({ query: AVAILABILITY_QUERY, variables: { skus: pickSkus(), near: pickNear() } }),
-        floor: () => availabilityFloor(pool, pickSkus(), pickNear()),
+        query: AVAILABILITY_QUERY,
+        args: () => ({ skus: pickSkus(), near: pickNear() }),
+        floor: (a) => availabilityFloor(pool, a.skus, a.near),
         check: (d) => Array.isArray(d.availability) && (d.availability as unknown[]).length === Math.min(10, skus.length),
       },
     ];
     const only = (process.env.BENCH_READS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
     for (const name of only) if (!reads.some((r) => r.name === name)) throw new Error(`BENCH_READS: no read "${name}" (reads: ${reads.map((r) => r.name).join(', ')})`);
+    const load = (url: string, headers: Record<string, string>, body: () => string, duration: number) => autocannon({
+      url, connections: CONNECTIONS, duration,
+      requests: [{ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, setupRequest: (req) => ({ ...req, body: body() }) }],
+    });
+    const msPer = (seconds: number, n: number) => Math.round((seconds * 1000 * 100) / Math.max(1, n)) / 100;
     for (const r of reads.filter((x) => only.length === 0 || only.includes(x.name))) {
+      const graphqlBody = () => JSON.stringify({ query: r.query, variables: r.args() });
       // one request first: the query must work before it is measured
-      const probe = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: r.body() });
+      const probe = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: graphqlBody() });
       const json = (await probe.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
       if (!probe.ok || json.errors || !json.data || !r.check(json.data)) throw new Error(`${r.name}: the probe failed: ${JSON.stringify(json).slice(0, 500)}`);
 
       log(`${r.name}: floor (pg directly), ${CONNECTIONS} at a time for ${SECONDS} s`);
-      await closedLoop(CONNECTIONS, SECONDS, r.floor); // warm-up of the statements and the cache, same length
+      const floorCall = () => r.floor(r.args() as Args);
+      await closedLoop(CONNECTIONS, SECONDS, floorCall); // warm-up of the statements and the cache, same length
       const floorDb0 = databaseCpuSeconds();
       const floorCpu0 = process.cpuUsage();
-      const floor = await closedLoop(CONNECTIONS, SECONDS, r.floor);
+      const floor = await closedLoop(CONNECTIONS, SECONDS, floorCall);
       const floorCpu = process.cpuUsage(floorCpu0);
       const floorDbSeconds = databaseCpuSeconds() - floorDb0;
+
+      log(`${r.name}: the floor behind a bare HTTP server, autocannon ${CONNECTIONS} connections for ${SECONDS} s`);
+      const httpUrl = `${httpFloor.base}/${r.name}`;
+      await load(httpUrl, {}, () => JSON.stringify(r.args()), Math.max(2, Math.round(SECONDS / 3)));
+      const httpCpu0 = cpuSecondsOf(httpFloor.proc.pid!);
+      const http = await load(httpUrl, {}, () => JSON.stringify(r.args()), SECONDS);
+      const httpCpu = cpuSecondsOf(httpFloor.proc.pid!) - httpCpu0;
+
       log(`${r.name}: the server over HTTP, autocannon ${CONNECTIONS} connections for ${SECONDS} s`);
       const rss = sampleRss(pid, 250);
-      const run = (duration: number) => autocannon({
-        url: `${base}/graphql`, connections: CONNECTIONS, duration,
-        requests: [{ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req) => ({ ...req, body: r.body() }) }],
-      });
-      await run(Math.max(2, Math.round(SECONDS / 3))); // warm-up
+      await load(`${base}/graphql`, { authorization: `Bearer ${token}` }, graphqlBody, Math.max(2, Math.round(SECONDS / 3))); // warm-up
       const cpu0 = cpuSecondsOf(pid);
       const db0 = databaseCpuSeconds();
-      const res = await run(SECONDS);
+      const res = await load(`${base}/graphql`, { authorization: `Bearer ${token}` }, graphqlBody, SECONDS);
       const cpuSeconds = cpuSecondsOf(pid) - cpu0;
       const dbSeconds = databaseCpuSeconds() - db0;
       const peakRss = rss.stop();
-      const bad = res.non2xx + res.errors + res.timeouts;
-      const msPer = (seconds: number, n: number) => Math.round((seconds * 1000 * 100) / Math.max(1, n)) / 100;
       console.log(JSON.stringify({
         bench: 'read', read: r.name, connections: CONNECTIONS, seconds: SECONDS, orders: orderRows.length,
         server: {
-          requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: bad,
+          requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: res.non2xx + res.errors + res.timeouts,
           // how busy the server's process was: CPU per request, and the share of one core
           cpuMsPerRequest: msPer(cpuSeconds, res.requests.total), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
           // and PostgreSQL's CPU per request, beside the floor's: the statements' own cost
@@ -210,13 +168,20 @@ async function main(): Promise<void> {
           // this process's CPU per request while it ran the floor: the client's side, beside the server's
           clientCpuMsPerRequest: msPer((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerRequest: msPer(floorDbSeconds, floor.calls),
         },
+        // the same floor behind node:http (bench/http-floor.ts): what HTTP alone costs
+        httpFloor: {
+          requestsPerSecond: Math.round(http.requests.average), p99Ms: http.latency.p99, failed: http.non2xx + http.errors + http.timeouts,
+          cpuMsPerRequest: msPer(httpCpu, http.requests.total),
+        },
         ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
+        ratioToHttpFloor: Math.round((res.requests.average / Math.max(1, http.requests.average)) * 1000) / 1000,
         serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
       }));
     }
     await pool.end();
   } finally {
     if (server) await server.stop();
+    if (httpFloor) await httpFloor.stop();
     await data.close();
   }
 }
