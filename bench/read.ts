@@ -9,9 +9,11 @@
  * each driven by autocannon (50 connections, 10 s) against the server as a process of its
  * own (production mode), and each beside its floor: the same rows fetched with `pg` directly
  * (prepared statements, one round trip per level, no GraphQL, no HTTP), 50 at a time over a
- * pool as large as the server's. Prints one JSON line per read: requests a second and p99 for
- * both, the ratio, the server's CPU per request and share of a core, PostgreSQL's CPU per
- * request for both, the floor's client CPU per request, and the server's peak RSS.
+ * pool as large as the server's; and beside the same floor behind a bare node:http server
+ * (bench/http-floor.ts, on BENCH_PORT + 1), which tells what HTTP alone costs. Prints one
+ * JSON line per read: requests a second and p99 for the three, the ratios to both floors, the
+ * server's CPU per request and share of a core, PostgreSQL's CPU per request for the server
+ * and the floor, the floor's client CPU per request, and the server's peak RSS.
  *
  * The data: see openDataset in bench/harness.ts (DATABASE_URL, BENCH_DATA_DIR, or built here).
  * Options: BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_PORT (4103), BENCH_PG_PORT (54394),

@@ -10,8 +10,9 @@
  *   at every location, the guarded reservation (`on_hand - reserved - safety_stock >= q`),
  *   the plan, its group, the group's lines, the plan's membership, the ledger's movements and
  *   the order's events. It ships each order from the nearest location that holds all of it.
- * Then the stock is checked: no position reserves more than it holds, and every position's
- * reservations equal its open groups' lines and its ledger (zero oversell, nothing lost).
+ * Then the service's inventory audit checks every position: none reserves more than it
+ * holds, and every position's on hand and reservations equal its ledger and its open groups'
+ * and carts' lines (zero oversell, nothing lost).
  * Prints one JSON line: orders a second and p99 for both, the ratio, the server's CPU, the
  * database's CPU per order for both, and the server's peak RSS.
  *
@@ -26,6 +27,7 @@ import autocannon from 'autocannon';
 import { TokenVerifier } from '../src/auth/tokens';
 import { haversineKm } from '../src/common/geo';
 import { prng } from '../src/common/prng';
+import { AuditService } from '../src/inventory/audit.service';
 import { closedLoop, cpuSecondsOf, databaseCpuSeconds, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:write] ${msg}\n`);
@@ -229,22 +231,14 @@ async function main(): Promise<void> {
     const dbSeconds = databaseCpuSeconds() - db0;
     const peakRss = rss.stop();
 
-    // ---- zero oversell, nothing lost: every position's reservations are its open groups'
-    // lines and carts, and its ledger
-    log('checking the stock: no oversell, reservations equal open groups and the ledger');
-    const [check] = await db.query<{ oversold: number; drift: number }>(`
-      WITH led AS (SELECT location_id, sku, sum(on_hand_delta)::int AS oh, sum(reserved_delta)::int AS rs FROM inventory_movements GROUP BY 1, 2),
-           alloc AS (SELECT location_id, sku, sum(q)::int AS q FROM (
-                       SELECT g.location_id, gl.sku, gl.quantity AS q FROM fulfillment_group_lines gl
-                         JOIN fulfillment_groups g ON g.id = gl.group_id WHERE g.status IN ('PENDING','ACCEPTED','PICKING','PACKED')
-                       UNION ALL
-                       SELECT cl.location_id, cl.sku, cl.quantity FROM cart_reservation_lines cl
-                         JOIN cart_reservations c ON c.id = cl.reservation_id WHERE c.status = 'ACTIVE') a GROUP BY 1, 2)
-      SELECT count(*) FILTER (WHERE p.reserved > p.on_hand OR p.reserved < 0)::int AS oversold,
-             count(*) FILTER (WHERE p.on_hand <> COALESCE(led.oh, 0) OR p.reserved <> COALESCE(led.rs, 0) OR p.reserved <> COALESCE(alloc.q, 0))::int AS drift
-        FROM inventory_positions p
-        LEFT JOIN led ON led.location_id = p.location_id AND led.sku = p.sku
-        LEFT JOIN alloc ON alloc.location_id = p.location_id AND alloc.sku = p.sku`);
+    // ---- zero oversell, nothing lost: the service's own audit of every position (on hand and
+    // reserved against the ledger, reserved against open groups and carts, nothing negative)
+    log('checking the stock with the inventory audit: no oversell, reservations equal open groups and the ledger');
+    const audit = await new AuditService(db).audit(null);
+    const check = {
+      oversold: audit.drifts.filter((d) => d.reserved > d.onHand || d.reserved < 0 || d.onHand < 0).length,
+      drift: audit.drifts.length,
+    };
     const msPer = (seconds: number, count: number) => Math.round((seconds * 1000 * 100) / Math.max(1, count)) / 100;
     const serverOrders = res.requests.total;
     console.log(JSON.stringify({
@@ -260,10 +254,10 @@ async function main(): Promise<void> {
         clientCpuMsPerOrder: msPer((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerOrder: msPer(floorDbSeconds, floor.calls),
       },
       ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
-      oversoldPositions: check.oversold, positionsOutOfLedger: check.drift,
+      auditedPositions: audit.checkedPositions, oversoldPositions: check.oversold, positionsOutOfLedger: check.drift,
       serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
     }));
-    if (check.oversold > 0 || check.drift > 0) throw new Error(`the stock does not add up: ${check.oversold} positions oversold, ${check.drift} out of their ledger`);
+    if (!audit.ok) throw new Error(`the stock does not add up: ${check.oversold} positions oversold, ${check.drift} drifting: ${JSON.stringify(audit.drifts.slice(0, 3))}`);
     if (outcome.failed > 0) throw new Error(`${outcome.failed} placeOrder requests failed`);
   } finally {
     if (server) await server.stop();
