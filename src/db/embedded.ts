@@ -88,7 +88,17 @@ export async function startEmbeddedPostgres(opts: {
     log(`initialising embedded PostgreSQL in ${dir}`);
     await server.initialise();
   }
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    // the package rejects with nothing to say why; the usual reason is another server on the
+    // same directory (a second `npm start`, or a benchmark's kept data set still open)
+    const pidFile = path.join(dir, 'postmaster.pid');
+    const why = fs.existsSync(pidFile)
+      ? `: ${pidFile} exists, so another PostgreSQL may be running on this directory`
+      : err instanceof Error ? `: ${err.message}` : ` (is port ${opts.port} free?)`;
+    throw new Error(`embedded PostgreSQL did not start in ${dir} on port ${opts.port}${why}`);
+  }
   const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
   const admin = new pg.Client({ connectionString: `${base}/postgres` });
   await admin.connect();
