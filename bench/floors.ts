@@ -55,8 +55,9 @@ export async function customerFloor(pool: pg.Pool, customerId: string): Promise<
 export async function availabilityFloor(pool: pg.Pool, skus: string[], near: { lat: number; lng: number }): Promise<Row[]> {
   const angle = AVAILABILITY_RADIUS_KM / EARTH_RADIUS_KM;
   const [x, y, z] = unitVector(near.lat, near.lng);
+  // not prepared: planned with the point's values, so that PostgreSQL starts from the few
+  // locations within the radius (a generic plan reads every position of the SKUs first)
   const rows = (await pool.query({
-    name: 'f_availability',
     text: `SELECT p.sku, p.location_id, l.name, l.lat, l.lng, p.on_hand - p.reserved - p.safety_stock AS available
              FROM inventory_positions p JOIN locations l ON l.id = p.location_id
             WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
