@@ -264,8 +264,7 @@ export class OrderService {
         await insertEvents(tx, orderId, 2, [sourcedEvent], actor, 'PLACED');
         fresh = true;
         return ok(toOrder(row));
-        // every statement of placement is keyed: planned once per connection, not per order
-      }, { genericPlans: true }),
+      }, { genericPlans: true }), // every statement of placement is keyed: planned once per connection
     );
     if (result.ok && fresh) metrics.ordersPlaced.inc();
     return result;
