@@ -134,9 +134,16 @@ export async function openDataset(opts: { prefix: string; port: number; log: (ms
   }
 }
 
+/** A process's command name and the fields of /proc/<pid>/stat after it (the 3rd onwards). */
+function procStat(pid: number | string): { comm: string; fields: string[] } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const close = stat.lastIndexOf(')');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
 /** CPU seconds (user + system) a process has used so far (/proc, clock ticks of 10 ms). */
 export function cpuSecondsOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const { fields } = procStat(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime: fields 14 and 15 of stat
 }
 
@@ -150,16 +157,17 @@ export function databaseCpuSeconds(): number {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100; // utime, stime, cutime, cstime
+      const { comm, fields: f } = procStat(entry);
+      if (comm === 'postgres') total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100; // utime, stime, cutime, cstime
     } catch {
       /* gone */
     }
   }
   return total;
 }
+
+/** Milliseconds per call of `seconds` spread over `calls`, to two decimals. */
+export const msPerCall = (seconds: number, calls: number): number => Math.round((seconds * 1000 * 100) / Math.max(1, calls)) / 100;
 
 /**
  * `concurrency` workers calling `fn` back to back until `seconds` have passed: calls a second

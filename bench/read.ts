@@ -28,7 +28,7 @@ import autocannon from 'autocannon';
 import { TokenVerifier } from '../src/auth/tokens';
 import { prng } from '../src/common/prng';
 import { AVAILABILITY_RADIUS_KM, availabilityFloor, customerFloor, orderFloor } from './floors';
-import { closedLoop, cpuSecondsOf, databaseCpuSeconds, openDataset, sampleRss, startServer, type BenchServer } from './harness';
+import { closedLoop, cpuSecondsOf, databaseCpuSeconds, msPerCall, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:read] ${msg}\n`);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -124,7 +124,6 @@ async function main(): Promise<void> {
       url, connections: CONNECTIONS, duration,
       requests: [{ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, setupRequest: (req) => ({ ...req, body: body() }) }],
     });
-    const msPer = (seconds: number, n: number) => Math.round((seconds * 1000 * 100) / Math.max(1, n)) / 100;
     for (const r of reads.filter((x) => only.length === 0 || only.includes(x.name))) {
       const graphqlBody = () => JSON.stringify({ query: r.query, variables: r.args() });
       // one request first: the query must work before it is measured
@@ -162,19 +161,19 @@ async function main(): Promise<void> {
         server: {
           requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: res.non2xx + res.errors + res.timeouts,
           // how busy the server's process was: CPU per request, and the share of one core
-          cpuMsPerRequest: msPer(cpuSeconds, res.requests.total), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
+          cpuMsPerRequest: msPerCall(cpuSeconds, res.requests.total), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
           // and PostgreSQL's CPU per request, beside the floor's: the statements' own cost
-          databaseCpuMsPerRequest: msPer(dbSeconds, res.requests.total),
+          databaseCpuMsPerRequest: msPerCall(dbSeconds, res.requests.total),
         },
         floor: {
           requestsPerSecond: floor.perSecond, p99Ms: floor.p99Ms,
           // this process's CPU per request while it ran the floor: the client's side, beside the server's
-          clientCpuMsPerRequest: msPer((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerRequest: msPer(floorDbSeconds, floor.calls),
+          clientCpuMsPerRequest: msPerCall((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerRequest: msPerCall(floorDbSeconds, floor.calls),
         },
         // the same floor behind node:http (bench/http-floor.ts): what HTTP alone costs
         httpFloor: {
           requestsPerSecond: Math.round(http.requests.average), p99Ms: http.latency.p99, failed: http.non2xx + http.errors + http.timeouts,
-          cpuMsPerRequest: msPer(httpCpu, http.requests.total),
+          cpuMsPerRequest: msPerCall(httpCpu, http.requests.total),
         },
         ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
         ratioToHttpFloor: Math.round((res.requests.average / Math.max(1, http.requests.average)) * 1000) / 1000,

@@ -28,7 +28,7 @@ import { TokenVerifier } from '../src/auth/tokens';
 import { haversineKm } from '../src/common/geo';
 import { prng } from '../src/common/prng';
 import { AuditService } from '../src/inventory/audit.service';
-import { closedLoop, cpuSecondsOf, databaseCpuSeconds, openDataset, sampleRss, startServer, type BenchServer } from './harness';
+import { closedLoop, cpuSecondsOf, databaseCpuSeconds, msPerCall, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:write] ${msg}\n`);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -239,19 +239,18 @@ async function main(): Promise<void> {
       oversold: audit.drifts.filter((d) => d.reserved > d.onHand || d.reserved < 0 || d.onHand < 0).length,
       drift: audit.drifts.length,
     };
-    const msPer = (seconds: number, count: number) => Math.round((seconds * 1000 * 100) / Math.max(1, count)) / 100;
     const serverOrders = res.requests.total;
     console.log(JSON.stringify({
       bench: 'write', concurrency: CONCURRENCY, seconds: SECONDS, hotSkus: HOT_SKUS,
       server: {
         ordersPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, ...outcome, non2xx: res.non2xx, errors: res.errors + res.timeouts,
-        cpuMsPerOrder: msPer(cpuSeconds, serverOrders), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
-        databaseCpuMsPerOrder: msPer(dbSeconds, serverOrders),
+        cpuMsPerOrder: msPerCall(cpuSeconds, serverOrders), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
+        databaseCpuMsPerOrder: msPerCall(dbSeconds, serverOrders),
       },
       floor: {
         ordersPerSecond: floor.perSecond, p99Ms: floor.p99Ms, ...floorOutcome,
         // this process's CPU per order while it ran the floor: the client's side, beside the server's
-        clientCpuMsPerOrder: msPer((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerOrder: msPer(floorDbSeconds, floor.calls),
+        clientCpuMsPerOrder: msPerCall((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerOrder: msPerCall(floorDbSeconds, floor.calls),
       },
       ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
       auditedPositions: audit.checkedPositions, oversoldPositions: check.oversold, positionsOutOfLedger: check.drift,
