@@ -56,14 +56,21 @@ function parseDecimal(value: unknown): string {
   return normalizeDecimal(s);
 }
 
-/** "019.900" -> "19.90": strips leading zeros, keeps at least two fractional digits. */
+/**
+ * "019.900" -> "19.90": strips leading zeros, keeps at least two fractional digits. Every
+ * amount of every response passes here (twice: Money's resolver and the scalar), so it scans
+ * the string rather than splitting it and running regular expressions.
+ */
 export function normalizeDecimal(s: string): string {
-  const neg = s.startsWith('-');
-  const [int, frac = ''] = (neg ? s.slice(1) : s).split('.');
-  const i = int.replace(/^0+(?=\d)/, '');
-  let f = frac.replace(/0+$/, '');
-  if (f.length < 2) f = f.padEnd(2, '0');
-  const out = `${i}.${f}`;
+  const neg = s.charCodeAt(0) === 45; // '-'
+  let start = neg ? 1 : 0;
+  const dot = s.indexOf('.', start);
+  const intEnd = dot < 0 ? s.length : dot;
+  while (start < intEnd - 1 && s.charCodeAt(start) === 48) start++;
+  let fracEnd = s.length;
+  if (dot >= 0) while (fracEnd > dot + 1 && s.charCodeAt(fracEnd - 1) === 48) fracEnd--;
+  const frac = dot < 0 ? '' : s.slice(dot + 1, fracEnd);
+  const out = `${s.slice(start, intEnd)}.${frac.length < 2 ? frac.padEnd(2, '0') : frac}`;
   return neg && /[1-9]/.test(out) ? `-${out}` : out;
 }
 

@@ -5,6 +5,7 @@ import { badInput, forbidden, type Result } from '../common/errors';
 import { requirePrincipal, requireRole } from '../auth/principal';
 import { isUuid } from '../common/validate';
 import { fromUnits, toUnits } from '../common/money';
+import { normalizeDecimal } from '../common/scalars';
 import { money, Money } from '../common/types';
 import { Location } from '../inventory/inventory.types';
 import { FulfillmentPlan } from '../fulfillment/fulfillment.types';
@@ -213,7 +214,7 @@ export class OrderLineResolver {
 
   @FieldResolver(() => Money)
   unitPrice(@Root() l: OrderLineRecord): Money {
-    return money(fromUnits(toUnits(l.unitPrice)), l.currencyCode);
+    return money(normalizeDecimal(l.unitPrice), l.currencyCode);
   }
 
   @FieldResolver(() => ProductVariant)

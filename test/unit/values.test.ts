@@ -14,6 +14,23 @@ describe('money and decimals', () => {
     expect(fromUnits(toUnits('0.1') + toUnits('0.2'))).toBe('0.30');
     expect(fromUnits(toUnits('-1.2345'))).toBe('-1.2345');
   });
+  it('normalises any decimal as a numeric value reads back', () => {
+    expect(normalizeDecimal('0000.0000')).toBe('0.00');
+    expect(normalizeDecimal('-012.3400')).toBe('-12.34');
+    expect(normalizeDecimal('100')).toBe('100.00');
+    expect(normalizeDecimal('-0.0001')).toBe('-0.0001');
+    // against arithmetic: the decimal normalised reads back as the same number, with no
+    // leading zero, no trailing zero past the second fractional digit
+    fc.assert(fc.property(fc.boolean(), fc.nat(999_999_999), fc.nat(9999), fc.nat(3), fc.nat(4), (neg, i, f, lead, digits) => {
+      const frac = String(f).padStart(4, '0').slice(0, digits);
+      const text = `${neg ? '-' : ''}${'0'.repeat(lead)}${i}${digits ? `.${frac}` : ''}`;
+      const out = normalizeDecimal(text);
+      expect(Number(out)).toBe(Number(text) === 0 ? 0 : Number(text));
+      expect(out).toMatch(/^-?(0|[1-9]\d*)\.\d{2,4}$/);
+      expect(out).not.toMatch(/\.\d{2}\d*0$/);
+      expect(toUnits(out)).toBe(toUnits(text));
+    }));
+  });
   it('parses Decimal input strictly', () => {
     expect(DecimalScalar.parseValue('19.99')).toBe('19.99');
     expect(() => DecimalScalar.parseValue('1e5')).toThrow();
