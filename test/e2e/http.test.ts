@@ -3,6 +3,8 @@
  * production mode: authentication at the door, masked errors, limits, and an order placed
  * and followed to delivery the way the README shows.
  */
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { start, type Running } from '../../src/main';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
@@ -111,6 +113,53 @@ it('refuses the usual attacks: a batch, __schema behind an alias, a fragment cyc
 it('refuses bodies over 1 MB with 413', async () => {
   const r = await post({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } });
   expect(r.status).toBe(413);
+});
+
+/** A POST with exactly these headers and body bytes (fetch would add or change some). */
+function rawPost(headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(base, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+it('reads a JSON body alike with a length (read directly) or chunked, compressed or with a charset (read by Express)', async () => {
+  const bodies: [string, Buffer][] = [
+    ['a query', Buffer.from('{"query":"{ __typename }"}')],
+    ['a byte-order mark and whitespace first', Buffer.from('\ufeff \n\t{"query":"{ __typename }"}')],
+    ['empty', Buffer.alloc(0)],
+    ['a bare number', Buffer.from('1')],
+    ['broken JSON', Buffer.from('{"query":')],
+    ['a batch', Buffer.from('[{"query":"{ __typename }"}]')],
+  ];
+  const ways: [string, (b: Buffer) => [Record<string, string>, Buffer]][] = [
+    ['with a length', (b) => [{ 'content-type': 'application/json', 'content-length': String(b.length) }, b]],
+    ['with charset=utf-8', (b) => [{ 'content-type': 'Application/JSON; charset="UTF-8"', 'content-length': String(b.length) }, b]],
+    ['chunked', (b) => [{ 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, b]],
+    ['gzip', (b) => {
+      const z = zlib.gzipSync(b);
+      return [{ 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(z.length) }, z];
+    }],
+  ];
+  const answers: Record<string, { status: number; text: string }> = {};
+  for (const [what, body] of bodies) {
+    const seen = await Promise.all(ways.map(([, way]) => rawPost(...way(body))));
+    for (let i = 1; i < seen.length; i++) expect({ body: what, way: ways[i][0], ...seen[i] }).toEqual({ body: what, way: ways[i][0], ...seen[0] });
+    answers[what] = seen[0];
+  }
+  expect(answers['a query']).toEqual({ status: 200, text: JSON.stringify({ data: { __typename: 'Query' } }) + '\n' });
+  expect(answers['a byte-order mark and whitespace first'].status).toBe(200);
+  expect(answers['empty'].status).toBe(400);
+  for (const what of ['a bare number', 'broken JSON']) {
+    expect(answers[what]).toEqual({ status: 400, text: JSON.stringify({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }) });
+  }
+  expect(answers['a batch'].status).toBe(400);
 });
 
 it('places an order and follows it to delivery over HTTP', async () => {
