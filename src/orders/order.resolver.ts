@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import { badInput, forbidden, type Result } from '../common/errors';
 import { requirePrincipal, requireRole } from '../auth/principal';
 import { isUuid } from '../common/validate';
-import { fromUnits, toUnits } from '../common/money';
+import { linesTotal } from '../common/money';
 import { normalizeDecimal } from '../common/scalars';
 import { money, Money } from '../common/types';
 import { Location } from '../inventory/inventory.types';
@@ -173,8 +173,7 @@ export class OrderResolver {
   @FieldResolver(() => Money, { description: 'Sum over lines of (quantity - cancelledQuantity) x unitPrice.' })
   async total(@Root() o: OrderRecord, @Ctx() ctx: Context): Promise<Money> {
     const lines = await ctx.loaders.linesByOrder.load(o.id);
-    const units = lines.reduce((sum, l) => sum + BigInt(l.quantity - l.cancelledQuantity) * toUnits(l.unitPrice), 0n);
-    return money(fromUnits(units), o.currencyCode);
+    return money(linesTotal(lines), o.currencyCode);
   }
 
   @FieldResolver(() => [OrderHold])

@@ -398,7 +398,19 @@ function listParams(first: number, after: string | null | undefined, filter: Ord
   ];
 }
 
+/** An edge whose cursor is encoded when read: most pages ask only for `pageInfo.endCursor`. */
+class Edge {
+  constructor(
+    readonly node: OrderRecord,
+    private readonly cursorTs: string,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.cursorTs, this.node.id);
+  }
+}
+
 function toPage(rows: ListRow[], first: number): OrderPage {
-  const edges = rows.slice(0, first).map((r) => ({ cursor: encodeCursor(r.cursor_ts, r.id), node: toOrder(r) }));
+  const edges = rows.slice(0, first).map((r) => new Edge(toOrder(r), r.cursor_ts));
   return { edges, hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null };
 }

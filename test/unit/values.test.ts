@@ -1,5 +1,5 @@
 import { DecimalScalar, DateTimeScalar, normalizeDecimal } from '../../src/common/scalars';
-import { fromUnits, isCurrencyCode, toUnits } from '../../src/common/money';
+import { fromUnits, isCurrencyCode, linesTotal, toUnits } from '../../src/common/money';
 import fc from 'fast-check';
 import { chordKm, haversineFrom, haversineKm, unitVector } from '../../src/common/geo';
 import { loadConfig, ConfigError } from '../../src/config';
@@ -30,6 +30,22 @@ describe('money and decimals', () => {
       expect(out).not.toMatch(/\.\d{2}\d*0$/);
       expect(toUnits(out)).toBe(toUnits(text));
     }));
+  });
+  it('totals lines exactly, in Numbers while they are exact and in BigInts past them', () => {
+    expect(linesTotal([{ quantity: 3, cancelledQuantity: 1, unitPrice: '19.9900' }, { quantity: 1, cancelledQuantity: 0, unitPrice: '0.0100' }])).toBe('39.99');
+    // 900 billion x 2: past 2^53 units, where Number arithmetic would round
+    expect(linesTotal([{ quantity: 2, cancelledQuantity: 0, unitPrice: '999999999999.9999' }])).toBe('1999999999999.9998');
+    const line = fc.record({
+      quantity: fc.integer({ min: 0, max: 100_000 }),
+      cancelledQuantity: fc.integer({ min: 0, max: 100_000 }),
+      // prices of every size: most lines total in Numbers, the largest in BigInts
+      unitPrice: fc.tuple(fc.oneof(fc.bigInt({ min: 0n, max: 10_000n }), fc.bigInt({ min: 0n, max: 100_000_000n }), fc.bigInt({ min: 0n, max: 999_999_999_999n })), fc.integer({ min: 0, max: 9999 }))
+        .map(([i, f]) => `${i}.${String(f).padStart(4, '0')}`),
+    });
+    fc.assert(fc.property(fc.array(line, { maxLength: 8 }), (lines) => {
+      const exact = lines.reduce((acc, l) => acc + BigInt(l.quantity - l.cancelledQuantity) * toUnits(l.unitPrice), 0n);
+      expect(linesTotal(lines)).toBe(fromUnits(exact));
+    }), { numRuns: 500 });
   });
   it('parses Decimal input strictly', () => {
     expect(DecimalScalar.parseValue('19.99')).toBe('19.99');
