@@ -44,6 +44,11 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Mutation rate limits per principal, by role (MUTATION_RATE_LIMITS; see rate-limit.ts). */
   mutationRateLimits: RateLimits;
+  /**
+   * Queries and mutations over HTTP run compiled (graphql-jit, see execution.ts):
+   * GRAPHQL_EXECUTION=compiled, the default; `interpreted` runs them all on graphql-js.
+   */
+  compiledExecution: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -114,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subscriptionPoolSize: int(env, 'SUBSCRIPTION_POOL_SIZE', 4, 1, 1000),
     mutationRateLimits,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 100, 600_000),
+    compiledExecution: oneOf(env, 'GRAPHQL_EXECUTION', ['compiled', 'interpreted'] as const, 'compiled') === 'compiled',
   };
 }
 

@@ -30,10 +30,11 @@ import { OPERATION_LIMITS, inputTextError, operationLimits } from './limits';
 import { readiness } from './health';
 import { metrics, registry, since } from './metrics';
 import { RateLimiter } from './rate-limit';
+import { compiledExecution, type CompiledExecution } from './execution';
 
 export interface AppDeps {
   /** Without mutationRateLimits, mutations are not rate limited. */
-  config: Pick<Config, 'nodeEnv' | 'routerSecrets'> & Partial<Pick<Config, 'mutationRateLimits'>>;
+  config: Pick<Config, 'nodeEnv' | 'routerSecrets'> & Partial<Pick<Config, 'mutationRateLimits' | 'compiledExecution'>>;
   schema: GraphQLSchema;
   db: Database;
   /** The pool subscriptions read through (default: `db`); see Config.subscriptionPoolSize. */
@@ -43,11 +44,15 @@ export interface AppDeps {
   log: Logger;
   /** The outbox listener; without it no WebSocket endpoint is served. */
   hub?: EventHub | null;
+  /** The execution of a document on which it is compiled (execution.ts; default 2). */
+  compileOnRun?: number;
 }
 
 export interface App {
   httpServer: http.Server;
   apollo: ApolloServer<Context>;
+  /** Null when every operation runs on graphql-js (GRAPHQL_EXECUTION=interpreted). */
+  compiled: CompiledExecution | null;
   listen(port: number, host: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -279,8 +284,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const wsCleanup = deps.hub ? serveWebSockets(httpServer, deps, fromRouter) : null;
 
   const limits = operationLimits();
+  // compiled unless the config says otherwise (execution.ts); the same schema either way
+  const compiled = deps.config.compiledExecution === false ? null : compiledExecution(deps.schema, deps.compileOnRun);
   const apollo = new ApolloServer<Context>({
-    schema: deps.schema,
+    ...(compiled ? { gateway: compiled.gateway } : { schema: deps.schema }),
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     logger: {
@@ -438,6 +445,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   return {
     httpServer,
     apollo,
+    compiled,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -44,19 +44,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerSecrets?: string[]; poolSize?: number } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerSecrets?: string[]; poolSize?: number; compileOnRun?: number; compiledExecution?: boolean } = {}): Promise<TestApp> {
   const tdb = await createTestDatabase(opts.poolSize);
   // Unexpected errors are masked in responses; keep them to explain a failing test.
   const logged: string[] = [];
   const verifier = new TokenVerifier({ secret: TEST_SECRET });
   const services = createServices(tdb.db, silentLogger);
   const app = await createApp({
-    config: { nodeEnv: opts.nodeEnv ?? 'test', routerSecrets: opts.routerSecrets ?? [] },
+    config: { nodeEnv: opts.nodeEnv ?? 'test', routerSecrets: opts.routerSecrets ?? [], compiledExecution: opts.compiledExecution },
     schema: await buildOrdersSchema(),
     db: tdb.db,
     services,
     verifier,
     log: createLogger('error', (line) => logged.push(line)),
+    // every operation compiled from its first run, so that the tests run the compiled path
+    // (the server compiles on the second; the HTTP tests run that default)
+    compileOnRun: opts.compileOnRun ?? 1,
   });
   const token = (as: As) => verifier.sign({ sub: as.sub ?? `${as.role.toLowerCase()}-1`, role: as.role, locationIds: as.locationIds });
   const exec: TestApp['exec'] = async (doc, variables, as) => {
