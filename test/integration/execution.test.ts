@@ -95,6 +95,17 @@ it('shows the answers are real: data where asked, and each error named as graphq
   expect(badVariable.errors?.[0].message).toMatch(/^Variable "\$id" got invalid value/);
 });
 
+it('compiles literals as values, never as code', async () => {
+  const g = globalThis as { injected?: number };
+  const query = `{ a: orderByNumber(number: "x\\"); globalThis.injected = 1; //") { id }
+    b: orderByNumber(number: "\\u0027); globalThis.injected = 2; ('") { id }
+    c: orderByNumber(number: "\`); globalThis.injected = 3; //\${globalThis.injected = 4}") { id } }`;
+  const before = t.app.compiled!.counts.compiled;
+  for (let i = 0; i < 3; i++) expect(await run(query, {}, agent)).toEqual({ status: 200, data: { a: null, b: null, c: null } });
+  expect(t.app.compiled!.counts.compiled).toBe(before + 2);
+  expect(g.injected).toBeUndefined();
+});
+
 it('keeps graphql-js for a request that asks for a federated trace', async () => {
   const before = { ...t.app.compiled!.counts };
   for (let i = 0; i < 3; i++) {
