@@ -21,18 +21,30 @@ const OPTIMISTIC_ATTEMPTS = 3;
 class ReservationLost extends Error {}
 
 /**
- * One candidate location with its stock of the order's SKUs. `methods` is the methods joined
- * by commas, and `stock` the positions as "i:onHand:reserved:safetyStock" joined by commas,
- * i the SKU's 1-based place in the statement's list: numbers and plain text that split()
- * reads, where a row per position with a text[] of methods cost the service three times the
- * decoding (the location repeated on every position's row, and an array parsed on each).
+ * One candidate location: its id, the version of its row (`xmin`, which every UPDATE of the
+ * row changes), its groups today and its stock of the order's SKUs, as
+ * "i:onHand:reserved:safetyStock" joined by commas (i the SKU's 1-based place in the
+ * statement's list): numbers and plain text that split() reads. The location's own columns
+ * come from LocationAttributes, which reads them again only when the version moved: decoding
+ * them on every order's 200 rows was a third of placeOrder's CPU in the service.
  */
 interface CandidateRow {
-  id: string; code: string; type: string; lat: number; lng: number; geo_x: number; geo_y: number; geo_z: number; methods: string; active: boolean;
-  priority: number; daily_capacity: number | null; groups_today: number; stock: string;
+  id: string; v: string; groups_today: number; stock: string;
 }
 
-const methodsOf = (r: CandidateRow): FulfillmentMethod[] => (r.methods === '' ? [] : (r.methods.split(',') as FulfillmentMethod[]));
+/** A location's columns that sourcing reads, as of one version of its row. */
+interface LocationAttributes {
+  v: string; code: string; type: CandidateLocation['type']; lat: number; lng: number; geo: readonly [number, number, number];
+  methods: readonly FulfillmentMethod[]; active: boolean; priority: number; dailyCapacity: number | null;
+}
+
+interface AttributeRow {
+  id: string; v: string; code: string; type: string; lat: number; lng: number; geo_x: number; geo_y: number; geo_z: number; methods: string; active: boolean;
+  priority: number; daily_capacity: number | null;
+}
+
+/** Locations' attributes by id; at most this many kept (emptied when full). */
+const MAX_CACHED_LOCATIONS = 100_000;
 
 /** Calls `each` for every position of a candidate row (see CandidateRow). */
 function eachPosition(r: CandidateRow, skus: string[], each: (sku: string, onHand: number, reserved: number, safetyStock: number) => void): void {
@@ -57,6 +69,9 @@ export interface SourcingOutcome {
 }
 
 export class SourcingService {
+  /** Candidate locations' attributes by id, each as of a version of its row (attributesOf). */
+  private readonly locationCache = new Map<string, LocationAttributes>();
+
   async rules(q: Queryable): Promise<RuleRecord[]> {
     const rows = await q.query<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE deleted_at IS NULL ORDER BY priority DESC, created_at`, [], 'sourcing_rules_v2');
     return rows.map(toRule);
@@ -68,10 +83,10 @@ export class SourcingService {
     return rule;
   }
 
-  /** Every location holding any of the SKUs (distinct), with its stock of them and its groups today: one row per location. */
+  /** Every location holding any of the SKUs (distinct), with its row's version, its stock of them and its groups today: one row per location. */
   private async candidateRows(q: Queryable, skus: string[]): Promise<CandidateRow[]> {
     return q.query<CandidateRow>(
-      `SELECT l.id, l.code, l.type, l.lat, l.lng, l.geo_x, l.geo_y, l.geo_z, array_to_string(l.methods, ',') AS methods, l.active, l.priority, l.daily_capacity,
+      `SELECT l.id, l.xmin::text AS v,
               CASE WHEN l.daily_capacity IS NULL THEN 0 ELSE (
                 SELECT count(*)::int FROM fulfillment_groups g
                  WHERE g.location_id = l.id AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
@@ -84,18 +99,21 @@ export class SourcingService {
       // The day's groups are counted only where a capacity is set: a CASE, because PostgreSQL
       // ran a LEFT JOIN LATERAL's count for every location before its ON condition dropped it.
       [skus],
-      'sourcing_candidates_v3',
+      'sourcing_candidates_v4',
     );
   }
 
   /** The candidates as objects (the simulation replays many orders over one load). */
   async candidates(q: Queryable, skus: string[]): Promise<CandidateLocation[]> {
     const distinct = [...new Set(skus)];
-    return (await this.candidateRows(q, distinct)).map((r) => {
+    const rows = await this.candidateRows(q, distinct);
+    const attributes = await this.attributesOf(q, rows);
+    return rows.map((r, i) => {
+      const a = attributes[i];
       const c: CandidateLocation = {
-        id: r.id, code: r.code, type: r.type as CandidateLocation['type'], geo: { lat: r.lat, lng: r.lng },
-        methods: methodsOf(r), active: r.active, priority: r.priority,
-        dailyCapacity: r.daily_capacity, groupsToday: r.groups_today, stock: new Map(),
+        id: r.id, code: a.code, type: a.type, geo: { lat: a.lat, lng: a.lng },
+        methods: [...a.methods], active: a.active, priority: a.priority,
+        dailyCapacity: a.dailyCapacity, groupsToday: r.groups_today, stock: new Map(),
       };
       eachPosition(r, distinct, (sku, onHand, reserved, safetyStock) => c.stock.set(sku, { onHand, reserved, safetyStock }));
       return c;
@@ -106,14 +124,45 @@ export class SourcingService {
   async candidateTable(q: Queryable, request: PlanRequest): Promise<CandidateTable> {
     const b = new CandidateTableBuilder(request.lines);
     const skus = [...new Set(request.lines.map((l) => l.sku))];
-    for (const r of await this.candidateRows(q, skus)) {
-      const c = b.location(
-        r.id, r.code, r.type as CandidateLocation['type'], r.lat, r.lng, methodsOf(r), r.active, r.priority, r.daily_capacity, r.groups_today,
-        [r.geo_x, r.geo_y, r.geo_z],
-      );
+    const rows = await this.candidateRows(q, skus);
+    const attributes = await this.attributesOf(q, rows);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const a = attributes[i];
+      const c = b.location(r.id, a.code, a.type, a.lat, a.lng, a.methods, a.active, a.priority, a.dailyCapacity, r.groups_today, a.geo);
       eachPosition(r, skus, (sku, onHand, reserved, safetyStock) => b.position(c, sku, onHand, reserved, safetyStock));
     }
     return b.build();
+  }
+
+  /**
+   * The attributes of each candidate row's location, as of the row's version: from the cache
+   * when it holds that version, else read (one statement for all that are missing or moved).
+   * A row read after the candidates may be newer still: then it is the one kept and used.
+   */
+  private async attributesOf(q: Queryable, rows: CandidateRow[]): Promise<LocationAttributes[]> {
+    const stale = rows.filter((r) => this.locationCache.get(r.id)?.v !== r.v).map((r) => r.id);
+    if (stale.length > 0) {
+      const fresh = await q.query<AttributeRow>(
+        `SELECT id, xmin::text AS v, code, type, lat, lng, geo_x, geo_y, geo_z, array_to_string(methods, ',') AS methods, active, priority, daily_capacity
+           FROM locations WHERE id = ANY($1::uuid[])`,
+        [stale],
+        'sourcing_location_attributes',
+      );
+      if (this.locationCache.size + fresh.length > MAX_CACHED_LOCATIONS) this.locationCache.clear();
+      for (const a of fresh) {
+        this.locationCache.set(a.id, {
+          v: a.v, code: a.code, type: a.type as CandidateLocation['type'], lat: a.lat, lng: a.lng, geo: [a.geo_x, a.geo_y, a.geo_z],
+          methods: a.methods === '' ? [] : (a.methods.split(',') as FulfillmentMethod[]), active: a.active, priority: a.priority, dailyCapacity: a.daily_capacity,
+        });
+      }
+    }
+    return rows.map((r) => {
+      const a = this.locationCache.get(r.id);
+      // a location is never deleted (orders and positions refer to it)
+      if (!a) throw new Error(`location ${r.id} has no row`);
+      return a;
+    });
   }
 
   /** A dry run: the plan the order would get now, reserving nothing. */

@@ -1,0 +1,56 @@
+/**
+ * Sourcing keeps each candidate location's attributes as of a version of its row (sourcing.
+ * service.ts, attributesOf) and reads them again when the row changed: by this process, by
+ * another one, or by hand in SQL. Each change below is made where this process's cache cannot
+ * see it, and the next plan follows it.
+ */
+import { createTestApp, type TestApp } from '../helpers/app';
+import { makeLocation, orderInput, stock } from '../helpers/fixtures';
+import { createServices } from '../../src/services';
+import { silentLogger } from '../../src/log';
+import { PreviewSourcingDocument, UpsertLocationDocument } from '../generated/graphql';
+
+let t: TestApp;
+let near: string;
+let far: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  near = (await makeLocation(t, { code: 'LC-NEAR', lat: 40.75, lng: -73.99 })).id;
+  far = (await makeLocation(t, { code: 'LC-FAR', lat: 41.88, lng: -87.63 })).id;
+  await stock(t, [near, far].map((locationId) => ({ locationId, sku: 'LC-1', onHand: 10 })));
+});
+afterAll(() => t.close());
+
+const source = async () => {
+  const p = await t.ok(PreviewSourcingDocument, { input: orderInput({ lines: [{ sku: 'LC-1', quantity: 1, unitPrice: '1' }] }) }, { role: 'AGENT' });
+  expect(p.previewSourcing.userErrors).toEqual([]);
+  return p.previewSourcing.groups.map((g) => g.location.code);
+};
+
+it('follows a location changed in SQL, behind the service', async () => {
+  expect(await source()).toEqual(['LC-NEAR']);
+  await t.db.query('UPDATE locations SET active = false WHERE id = $1', [near]);
+  expect(await source()).toEqual(['LC-FAR']);
+  await t.db.query(`UPDATE locations SET active = true, methods = '{PICKUP}' WHERE id = $1`, [near]);
+  expect(await source()).toEqual(['LC-FAR']);
+  await t.db.query(`UPDATE locations SET methods = '{SHIP,PICKUP}' WHERE id = $1`, [near]);
+  expect(await source()).toEqual(['LC-NEAR']);
+});
+
+it('follows a location changed through another process’s services', async () => {
+  expect(await source()).toEqual(['LC-NEAR']);
+  const other = createServices(t.db, silentLogger);
+  const moved = await other.inventory.upsertLocation({
+    id: near, code: 'LC-NEAR', name: 'Moved away', type: 'WAREHOUSE' as never, geo: { lat: 34.05, lng: -118.24 },
+    methods: ['SHIP'] as never, dailyCapacity: null, priority: 0, active: true,
+  });
+  expect(moved.ok).toBe(true);
+  // the order ships to New York: Chicago is nearer now than Los Angeles
+  expect(await source()).toEqual(['LC-FAR']);
+  const back = await t.ok(UpsertLocationDocument, {
+    input: { id: near, code: 'LC-NEAR', name: 'Back', type: 'WAREHOUSE', geo: { lat: 40.75, lng: -73.99 }, methods: ['SHIP'] },
+  }, { role: 'ADMIN' });
+  expect(back.upsertLocation.userErrors).toEqual([]);
+  expect(await source()).toEqual(['LC-NEAR']);
+});
