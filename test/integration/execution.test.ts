@@ -56,6 +56,8 @@ it('answers every kind of operation alike, interpreted on its first run and comp
       rules: sourcingRules { ... on SourcingRule { name } }
     }
     fragment O on Order { id number status }`, () => ({ yes: true, id: orderId }), agent],
+    ['introspection', '{ __schema { queryType { name } types { name kind } } __type(name: "Order") { fields { name type { name kind ofType { name } } } } }', () => ({}), agent],
+    ['the router\'s _service', '{ _service { sdl } }', () => ({}), null],
     // errors: raised by a resolver (a role refused), by an argument (a page too large), by
     // the variables (wrong type, missing), and an order that is not there
     ['a resolver refusing the role', SourcingRulesDocument, () => ({}), { role: 'CUSTOMER', sub: 'exec-0' }],
