@@ -211,7 +211,7 @@ async function main(): Promise<void> {
       floorOutcome[await floorOrder(pool, locations, makeOrder(), `floor-${run}-${n}`)]++;
     };
     log(`floor (one pg transaction per order), ${CONCURRENCY} at a time for ${SECONDS} s`);
-    await closedLoop(CONCURRENCY, Math.max(2, Math.round(SECONDS / 3)), floorCall);
+    await closedLoop(CONCURRENCY, SECONDS, floorCall); // warm-ups as long as the measurement, as in bench/read.ts
     floorOutcome.placed = floorOutcome.refused = 0;
     const floorDb0 = databaseCpuSeconds();
     const floorCpu0 = process.cpuUsage();
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
 
     log(`the server over HTTP, autocannon ${CONCURRENCY} connections for ${SECONDS} s`);
     const rss = sampleRss(pid, 250);
-    await load(Math.max(2, Math.round(SECONDS / 3))); // warm-up
+    await load(SECONDS); // warm-up
     outcome.placed = outcome.refused = outcome.failed = 0;
     const cpu0 = cpuSecondsOf(pid);
     const db0 = databaseCpuSeconds();

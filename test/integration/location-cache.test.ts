@@ -1,8 +1,9 @@
 /**
- * Sourcing keeps each candidate location's attributes as of a version of its row (sourcing.
- * service.ts, attributesOf) and reads them again when the row changed: by this process, by
- * another one, or by hand in SQL. Each change below is made where this process's cache cannot
- * see it, and the next plan follows it.
+ * The sourcing candidates (sourcing.service.ts): each position's stock read exactly from the
+ * statement's packed text, and each location's attributes kept as of a version of its row
+ * (attributesOf) and read again when the row changed: by this process, by another one, or by
+ * hand in SQL. Each change below is made where this process's cache cannot see it, and the
+ * next plan follows it.
  */
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
@@ -36,6 +37,17 @@ it('follows a location changed in SQL, behind the service', async () => {
   expect(await source()).toEqual(['LC-FAR']);
   await t.db.query(`UPDATE locations SET methods = '{SHIP,PICKUP}' WHERE id = $1`, [near]);
   expect(await source()).toEqual(['LC-NEAR']);
+});
+
+it('reads each candidate position’s on hand, reserved and safety stock as stored', async () => {
+  await stock(t, [{ locationId: near, sku: 'LC-2', onHand: 40, safetyStock: 7 }, { locationId: far, sku: 'LC-2', onHand: 1234567, safetyStock: 0 }]);
+  await t.db.query(`UPDATE inventory_positions SET reserved = 29 WHERE location_id = $1 AND sku = 'LC-2'`, [near]);
+  const candidates = await t.services.sourcing.candidates(t.db, ['LC-2', 'LC-1', 'LC-2']);
+  const byCode = Object.fromEntries(candidates.map((c) => [c.code, Object.fromEntries(c.stock)]));
+  expect(byCode).toEqual({
+    'LC-NEAR': { 'LC-1': { onHand: 10, reserved: 0, safetyStock: 0 }, 'LC-2': { onHand: 40, reserved: 29, safetyStock: 7 } },
+    'LC-FAR': { 'LC-1': { onHand: 10, reserved: 0, safetyStock: 0 }, 'LC-2': { onHand: 1234567, reserved: 0, safetyStock: 0 } },
+  });
 });
 
 it('follows a location changed through another process’s services', async () => {
