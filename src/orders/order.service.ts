@@ -334,7 +334,7 @@ export class OrderService {
    * what the principal may see (see order.resolver.ts).
    */
   async list(first: number, after: string | null | undefined, filter: OrderFilterData): Promise<OrderPage> {
-    const l = listing([], first, after, filter, filter.customerId != null ? filter.customerId : undefined);
+    const l = listing([], first, after, filter, filter.customerId ?? undefined);
     const rows = await this.db.query<ListRow>(
       `SELECT ${ORDER_COLUMNS}, ${CURSOR_COLUMN}
          FROM orders o
@@ -382,7 +382,7 @@ const CURSOR_COLUMN = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24
  * parameter of its LIMIT (one row more than the page), and its shape: only the conditions the
  * listing has, so that each shape is a prepared statement of its own whose plan uses its
  * index. One statement with `($n IS NULL OR ...)` for every filter was planned again on each
- * call, for twice the customer page's PostgreSQL CPU.
+ * call: twice the PostgreSQL CPU of the plain statement (bench/README.md, session 7).
  */
 function listing(params: unknown[], first: number, after: string | null | undefined, filter: OrderFilterData, customerId?: string) {
   const where: string[] = [];
