@@ -24,9 +24,10 @@ class ReservationLost extends Error {}
  * One candidate location: its id, the version of its row (`xmin`, which every UPDATE of the
  * row changes), its groups today and its stock of the order's SKUs, as
  * "i:onHand:reserved:safetyStock" joined by commas (i the SKU's 1-based place in the
- * statement's list): numbers and plain text that split() reads. The location's own columns
- * come from LocationAttributes, which reads them again only when the version moved: decoding
- * them on every order's 200 rows was a third of placeOrder's CPU in the service.
+ * statement's list), numbers and plain text read in place (eachPosition). The location's own
+ * columns come from LocationAttributes, read again only when the version moved: with them on
+ * each of an order's 200 rows, the pg client spent 2.0 to 2.4 ms a call decoding, against
+ * 0.83 ms without (bench/README.md, session 7).
  */
 interface CandidateRow {
   id: string; v: string; groups_today: number; stock: string;
@@ -43,7 +44,7 @@ interface AttributeRow {
   priority: number; daily_capacity: number | null;
 }
 
-/** Locations' attributes by id; at most this many kept (emptied when full). */
+/** Locations' attributes by id; about this many kept at most (emptied when full). */
 const MAX_CACHED_LOCATIONS = 100_000;
 
 /**
@@ -155,6 +156,7 @@ export class SourcingService {
    * A row read after the candidates may be newer still: then it is the one kept and used.
    */
   private async attributesOf(q: Queryable, rows: CandidateRow[]): Promise<LocationAttributes[]> {
+    if (this.locationCache.size >= MAX_CACHED_LOCATIONS) this.locationCache.clear();
     const stale = rows.filter((r) => this.locationCache.get(r.id)?.v !== r.v).map((r) => r.id);
     if (stale.length > 0) {
       const fresh = await q.query<AttributeRow>(
@@ -163,7 +165,6 @@ export class SourcingService {
         [stale],
         'sourcing_location_attributes',
       );
-      if (this.locationCache.size + fresh.length > MAX_CACHED_LOCATIONS) this.locationCache.clear();
       for (const a of fresh) {
         this.locationCache.set(a.id, {
           v: a.v, code: a.code, type: a.type as CandidateLocation['type'], lat: a.lat, lng: a.lng, geo: [a.geo_x, a.geo_y, a.geo_z],
