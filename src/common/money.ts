@@ -14,7 +14,7 @@ export function toUnits(decimal: string): bigint {
  * The units of a decimal string as a Number, or null when they are past Number's exact
  * integers (2^53 - 1 units: about 900 billion).
  */
-export function toSafeUnits(decimal: string): number | null {
+function toSafeUnits(decimal: string): number | null {
   const neg = decimal.charCodeAt(0) === 45;
   const dot = decimal.indexOf('.');
   const int = decimal.slice(neg ? 1 : 0, dot < 0 ? decimal.length : dot);

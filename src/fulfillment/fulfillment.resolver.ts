@@ -2,7 +2,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { canReadRules, requireRole } from '../auth/principal';
-import { fromUnits, toUnits } from '../common/money';
+import { normalizeDecimal } from '../common/scalars';
 import { money, Money } from '../common/types';
 import { Location } from '../inventory/inventory.types';
 import { Order, FulfillmentGroupPayload } from '../orders/order.types';
@@ -36,7 +36,7 @@ export class FulfillmentPlanResolver {
 
   @FieldResolver(() => Money)
   estimatedCost(@Root() p: PlanRecord): Money {
-    return money(fromUnits(toUnits(p.estimatedCost)), p.currencyCode);
+    return money(normalizeDecimal(p.estimatedCost), p.currencyCode);
   }
 
   @FieldResolver(() => SourcingRule, { nullable: true, description: 'The rule that produced the plan (its current version); null for customers and stores.' })
@@ -111,7 +111,7 @@ export class FulfillmentGroupResolver {
 
   @FieldResolver(() => Money)
   estimatedCost(@Root() g: GroupRecord): Money {
-    return money(fromUnits(toUnits(g.estimatedCost)), g.currencyCode);
+    return money(normalizeDecimal(g.estimatedCost), g.currencyCode);
   }
 
   @FieldResolver(() => [FulfillmentStatus], { description: 'Where this group may go next.' })

@@ -44,14 +44,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerSecrets?: string[]; poolSize?: number; compileOnRun?: number; compiledExecution?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerSecrets?: string[]; poolSize?: number; compileOnRun?: number } = {}): Promise<TestApp> {
   const tdb = await createTestDatabase(opts.poolSize);
   // Unexpected errors are masked in responses; keep them to explain a failing test.
   const logged: string[] = [];
   const verifier = new TokenVerifier({ secret: TEST_SECRET });
   const services = createServices(tdb.db, silentLogger);
   const app = await createApp({
-    config: { nodeEnv: opts.nodeEnv ?? 'test', routerSecrets: opts.routerSecrets ?? [], compiledExecution: opts.compiledExecution },
+    config: { nodeEnv: opts.nodeEnv ?? 'test', routerSecrets: opts.routerSecrets ?? [] },
     schema: await buildOrdersSchema(),
     db: tdb.db,
     services,
