@@ -1,7 +1,19 @@
 /**
- * Per-request DataLoaders: each loads a batch with one `= ANY($1)` statement and returns
- * results in key order (null or [] for misses). Made fresh for every request, and for every
- * subscription event, so no row outlives the operation that read it.
+ * The DataLoaders of the fields: each loads a batch with one `= ANY($1)` statement and returns
+ * results in key order (null or [] for misses), in two layers.
+ *
+ * - An operation's own loaders (`createLoaders`) are made fresh for every request, and for
+ *   every subscription event: they batch the operation's keys and cache its rows, so no row
+ *   outlives the operation that read it and one operation sees one row one way.
+ * - They hand their batches to the process's loaders of the same statement (one set per
+ *   database), which cache nothing and run once per turn of the event loop for every
+ *   operation that asked during that turn: fifty concurrent `order(id)` reads that reach
+ *   their lines together take one statement for the lines, not fifty. Under load a turn
+ *   holds many operations and the statements per operation fall; alone, an operation waits
+ *   one turn (`setImmediate`) per level.
+ *
+ * Rows read together are shared by the operations that asked for them, so records are never
+ * changed after they are read (nothing here or in the resolvers does).
  */
 import DataLoader from 'dataloader';
 import type { Queryable } from './db/database';
@@ -44,19 +56,29 @@ export interface PositionsKey {
   skus: string[] | null;
 }
 
+/** A loader's batch function, and the key its operation-level cache uses when keys are objects. */
+interface Batch<K, V, C> {
+  load: DataLoader.BatchLoadFn<K, V>;
+  cacheKeyFn?: (key: K) => C;
+}
+
+function batch<K, V, C = K>(load: DataLoader.BatchLoadFn<K, V>, opts: { cacheKeyFn?: (key: K) => C } = {}): Batch<K, V, C> {
+  return { load, cacheKeyFn: opts.cacheKeyFn };
+}
+
 function loaderFactories(db: Queryable) {
   const q = <R>(sql: string, params: unknown[], name: string) => db.query<R>(sql, params, name);
   return {
-    order: () => new DataLoader<string, OrderRecord | null>(async (ids) =>
+    order: batch<string, OrderRecord | null>(async (ids) =>
       byKey(ids, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1)`, [uuids(ids)], 'load_orders')).map(toOrder), (o) => o.id),
     ),
-    orderByNumber: () => new DataLoader<string, OrderRecord | null>(async (numbers) =>
+    orderByNumber: batch<string, OrderRecord | null>(async (numbers) =>
       byKey(numbers, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE number = ANY($1)`, [numbers], 'load_orders_by_number')).map(toOrder), (o) => o.number),
     ),
-    linesByOrder: () => new DataLoader<string, OrderLineRecord[]>(async (ids) =>
+    linesByOrder: batch<string, OrderLineRecord[]>(async (ids) =>
       groupedBy(ids, (await q<LineRow>(`SELECT ${LINE_COLUMNS} FROM ${LINE_FROM} WHERE l.order_id = ANY($1) ORDER BY l.order_id, l.line_no`, [uuids(ids)], 'load_lines')).map(toLine), (l) => l.orderId),
     ),
-    holdsByOrder: () => new DataLoader<string, HoldRecord[]>(async (ids) =>
+    holdsByOrder: batch<string, HoldRecord[]>(async (ids) =>
       groupedBy(
         ids,
         await q<HoldRecord>(
@@ -69,7 +91,7 @@ function loaderFactories(db: Queryable) {
         (h) => h.orderId,
       ),
     ),
-    events: () => new DataLoader<EventsKey, OrderEventRecord[], string>(
+    events: batch<EventsKey, OrderEventRecord[], string>(
       async (keys) => {
         const rows = await q<EventRow & { k: number }>(
           `SELECT k.ord::int AS k, ${EVENT_COLUMNS}
@@ -87,23 +109,23 @@ function loaderFactories(db: Queryable) {
       },
       { cacheKeyFn: (k) => `${k.orderId}|${k.after}|${k.first}` },
     ),
-    activePlanByOrder: () => new DataLoader<string, PlanRecord | null>(async (ids) =>
+    activePlanByOrder: batch<string, PlanRecord | null>(async (ids) =>
       byKey(ids, (await q<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM ${PLAN_FROM} WHERE p.order_id = ANY($1) AND p.active`, [uuids(ids)], 'load_active_plans')).map(toPlan), (p) => p.orderId),
     ),
-    plan: () => new DataLoader<string, PlanRecord | null>(async (ids) =>
+    plan: batch<string, PlanRecord | null>(async (ids) =>
       byKey(ids, (await q<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM ${PLAN_FROM} WHERE p.id = ANY($1)`, [uuids(ids)], 'load_plans')).map(toPlan), (p) => p.id),
     ),
-    groupsByPlan: () => new DataLoader<string, GroupRecord[]>(async (ids) =>
+    groupsByPlan: batch<string, GroupRecord[]>(async (ids) =>
       groupedBy(ids, (await q<GroupRow & { member_of: string }>(`SELECT pg.plan_id AS member_of, ${GROUP_COLUMNS} FROM plan_groups pg JOIN ${GROUP_FROM} ON g.id = pg.group_id
          WHERE pg.plan_id = ANY($1) ORDER BY pg.plan_id, g.created_at, g.distance_km, g.id`, [uuids(ids)], 'load_plan_groups')).map((r) => ({ ...toGroup(r), memberOf: r.member_of })), (g) => g.memberOf),
     ),
-    groupsByOrder: () => new DataLoader<string, GroupRecord[]>(async (ids) =>
+    groupsByOrder: batch<string, GroupRecord[]>(async (ids) =>
       groupedBy(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.order_id = ANY($1) ORDER BY g.order_id, g.created_at, g.distance_km, g.id`, [uuids(ids)], 'load_order_groups')).map(toGroup), (g) => g.orderId),
     ),
-    group: () => new DataLoader<string, GroupRecord | null>(async (ids) =>
+    group: batch<string, GroupRecord | null>(async (ids) =>
       byKey(ids, (await q<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM ${GROUP_FROM} WHERE g.id = ANY($1)`, [uuids(ids)], 'load_groups')).map(toGroup), (g) => g.id),
     ),
-    groupLines: () => new DataLoader<string, PlanLineRecord[]>(async (ids) => {
+    groupLines: batch<string, PlanLineRecord[]>(async (ids) => {
       const rows = await q<PlanLineRecord & { groupId: string }>(
         `SELECT gl.group_id AS "groupId", gl.order_line_id AS "orderLineId", gl.sku, gl.quantity
            FROM fulfillment_group_lines gl JOIN order_lines ol ON ol.id = gl.order_line_id
@@ -113,7 +135,7 @@ function loaderFactories(db: Queryable) {
       );
       return groupedBy(ids, rows, (r) => r.groupId).map((rs) => rs.map(({ orderLineId, sku, quantity }) => ({ orderLineId, sku, quantity })));
     }),
-    unallocatedByPlan: () => new DataLoader<string, PlanLineRecord[]>(async (ids) => {
+    unallocatedByPlan: batch<string, PlanLineRecord[]>(async (ids) => {
       const rows = await q<PlanLineRecord & { planId: string }>(
         `SELECT u.plan_id AS "planId", u.order_line_id AS "orderLineId", u.sku, u.quantity
            FROM plan_unallocated u JOIN order_lines ol ON ol.id = u.order_line_id
@@ -123,10 +145,10 @@ function loaderFactories(db: Queryable) {
       );
       return groupedBy(ids, rows, (r) => r.planId).map((rs) => rs.map(({ orderLineId, sku, quantity }) => ({ orderLineId, sku, quantity })));
     }),
-    location: () => new DataLoader<string, LocationRecord | null>(async (ids) =>
+    location: batch<string, LocationRecord | null>(async (ids) =>
       byKey(ids, (await q<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations WHERE id = ANY($1::uuid[])`, [uuids(ids)], 'load_locations')).map(toLocation), (l) => l.id),
     ),
-    position: () => new DataLoader<string, PositionRecord | null>(async (keys) => {
+    position: batch<string, PositionRecord | null>(async (keys) => {
       const pairs = keys.map((k) => k.split('|'));
       const rows = await q<PositionRow>(
         `SELECT ${POSITION_COLUMNS} FROM inventory_positions p
@@ -136,7 +158,7 @@ function loaderFactories(db: Queryable) {
       );
       return byKey(keys, rows.map(toPosition), (p) => `${p.locationId}|${p.sku}`);
     }),
-    positionsByLocation: () => new DataLoader<PositionsKey, PositionRecord[], string>(
+    positionsByLocation: batch<PositionsKey, PositionRecord[], string>(
       async (keys) => {
         // One statement per distinct SKU list; a query selects the same list for every location.
         const bySkus = new Map<string, PositionsKey[]>();
@@ -165,7 +187,7 @@ function loaderFactories(db: Queryable) {
       { cacheKeyFn: (k) => `${k.locationId}|${k.skus === null ? '*' : JSON.stringify(k.skus)}` },
     ),
     /** Per order: units shipped and delivered per line, and whether any group was shipped or accepted. */
-    progressByOrder: () => new DataLoader<string, OrderProgress>(async (ids) => {
+    progressByOrder: batch<string, OrderProgress>(async (ids) => {
       const rows = await q<{ order_id: string; order_line_id: string; shipped: number; delivered: number; accepted: boolean }>(
         `SELECT g.order_id, gl.order_line_id,
                 COALESCE(sum(gl.quantity) FILTER (WHERE g.status IN ('SHIPPED','READY_FOR_PICKUP','DELIVERED','PICKED_UP')), 0)::int AS shipped,
@@ -182,14 +204,46 @@ function loaderFactories(db: Queryable) {
         anyAccepted: rs.some((r) => r.accepted),
       }));
     }),
-    rule: () => new DataLoader<string, RuleRecord | null>(async (ids) =>
+    rule: batch<string, RuleRecord | null>(async (ids) =>
       byKey(ids, (await q<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE id = ANY($1)`, [uuids(ids)], 'load_rules')).map(toRule), (r) => r.id),
     ),
   };
 }
 
 type Factories = ReturnType<typeof loaderFactories>;
-export type Loaders = { [K in keyof Factories]: ReturnType<Factories[K]> };
+type LoaderOf<B> = B extends Batch<infer K, infer V, infer C> ? DataLoader<K, V, C> : never;
+export type Loaders = { [K in keyof Factories]: LoaderOf<Factories[K]> };
+type Shared = { [K in keyof Factories]: DataLoader<unknown, unknown> };
+
+/** The most keys one shared statement takes; more wait for the next statement. */
+export const SHARED_BATCH_KEYS = 1000;
+
+/** The process's loaders, one set per database (in practice `Database.keyed`, a pool). */
+const sharedByDb = new WeakMap<Queryable, Shared>();
+
+function sharedLoaders(db: Queryable): Shared {
+  let shared = sharedByDb.get(db);
+  if (!shared) {
+    const factories = loaderFactories(db);
+    shared = {} as Shared;
+    for (const key of Object.keys(factories) as (keyof Factories)[]) {
+      shared[key] = new DataLoader<unknown, unknown>(factories[key].load as DataLoader.BatchLoadFn<unknown, unknown>, {
+        cache: false,
+        maxBatchSize: SHARED_BATCH_KEYS,
+        // after the I/O of this turn of the event loop: every request read, and every
+        // statement answered, in this turn joins the batch
+        batchScheduleFn: (run) => setImmediate(run),
+      });
+    }
+    sharedByDb.set(db, shared);
+  }
+  return shared;
+}
+
+/** Each key's batch function and cache key, without a database: what an operation's loader needs besides the shared one. */
+const cacheKeys = Object.fromEntries(
+  Object.entries(loaderFactories(null as unknown as Queryable)).map(([k, b]) => [k, (b as Batch<unknown, unknown, unknown>).cacheKeyFn]),
+) as Record<keyof Factories, ((key: unknown) => unknown) | undefined>;
 
 /**
  * The DataLoaders of one operation (or of one subscription event), each made on first use:
@@ -197,16 +251,20 @@ export type Loaders = { [K in keyof Factories]: ReturnType<Factories[K]> };
  * set costs one small object until a loader is asked for.
  */
 class LazyLoaders {
-  private factories?: Factories;
+  private shared?: Shared;
   private readonly made: Partial<Record<keyof Factories, unknown>> = {};
   constructor(private readonly db: Queryable) {}
 
   static define(): void {
-    // The factories only close over the database; listing their names runs none of them.
-    for (const key of Object.keys(loaderFactories(null as unknown as Queryable)) as (keyof Factories)[]) {
+    for (const key of Object.keys(cacheKeys) as (keyof Factories)[]) {
       Object.defineProperty(LazyLoaders.prototype, key, {
         get(this: LazyLoaders) {
-          return (this.made[key] ??= (this.factories ??= loaderFactories(this.db))[key]());
+          let loader = this.made[key];
+          if (!loader) {
+            const shared = (this.shared ??= sharedLoaders(this.db))[key];
+            loader = this.made[key] = new DataLoader<unknown, unknown, unknown>((keys) => shared.loadMany(keys), { cacheKeyFn: cacheKeys[key] });
+          }
+          return loader;
         },
       });
     }

@@ -1,15 +1,17 @@
 /**
  * DataLoaders keep the number of SQL statements of a query constant in the size of its
  * lists: 5 orders and 50 orders with their lines, plans, groups, locations and positions
- * take the same number of statements. Counted at the pg driver, below every layer of ours.
+ * take the same number of statements; and concurrent operations share their loaders'
+ * statements. Counted at the pg driver, below every layer of ours.
  */
 import pg from 'pg';
 import { print } from 'graphql';
 import { Database } from '../../src/db/database';
 import { createContext } from '../../src/context';
+import { createLoaders } from '../../src/loaders';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
-import { DeepOrdersDocument, EntitiesDocument, PlaceOrderDocument } from '../generated/graphql';
+import { DeepOrdersDocument, EntitiesDocument, GetOrderDocument, PlaceOrderDocument } from '../generated/graphql';
 
 let t: TestApp;
 let statements: string[] = [];
@@ -83,4 +85,58 @@ it('runs the fields’ keyed reads on sessions that plan each statement once, wi
   const deep = (await run(t.db)) as { orders: { edges: { node: { lines: unknown[] } }[] } };
   expect(deep.orders.edges).toHaveLength(50);
   expect(deep.orders.edges.every((e) => e.node.lines.length >= 2)).toBe(true);
+});
+
+describe('concurrent operations', () => {
+  const someOrders = async (n: number) => (await t.db.query<{ id: string; status: string }>('SELECT id, status FROM orders ORDER BY number LIMIT $1', [n]));
+
+  it('run one statement for a loader that several operations ask in the same turn, each getting its own rows', async () => {
+    const [o1, o2, o3] = await someOrders(3);
+    const a = createLoaders(t.db.keyed);
+    const b = createLoaders(t.db.keyed);
+    const { n, result } = await count(() => Promise.all([
+      a.order.load(o1.id), b.order.load(o2.id), b.order.load(o3.id), a.order.load('not-an-id'),
+      a.linesByOrder.load(o1.id), b.linesByOrder.loadMany([o2.id, o3.id]),
+    ]));
+    expect(n).toBe(2); // orders, lines
+    const [r1, r2, r3, missing, l1, l23] = result;
+    expect([r1?.id, r2?.id, r3?.id, missing]).toEqual([o1.id, o2.id, o3.id, null]);
+    const [l2, l3] = l23 as Awaited<ReturnType<typeof b.linesByOrder.load>>[];
+    expect(l1.length).toBeGreaterThan(0);
+    for (const [lines, o] of [[l1, o1], [l2, o2], [l3, o3]] as const) expect(lines.every((l) => l.orderId === o.id)).toBe(true);
+    // alone, in separate turns, the same loads take a statement each
+    const apart = await count(async () => {
+      await createLoaders(t.db.keyed).order.load(o1.id);
+      await createLoaders(t.db.keyed).order.load(o2.id);
+    });
+    expect(apart.n).toBe(2);
+  });
+
+  it('keep each operation’s rows to itself: a later operation reads the row again', async () => {
+    const [o] = await someOrders(1);
+    const before = createLoaders(t.db.keyed);
+    const channel = (await before.order.load(o.id))!.channel;
+    await t.db.query('UPDATE orders SET channel = $2 WHERE id = $1', [o.id, 'changed-in-between']);
+    try {
+      const after = createLoaders(t.db.keyed);
+      expect((await after.order.load(o.id))!.channel).toBe('changed-in-between');
+      expect((await before.order.load(o.id))!.channel).toBe(channel); // the first operation's own cache
+    } finally {
+      await t.db.query('UPDATE orders SET channel = $2 WHERE id = $1', [o.id, channel]);
+    }
+  });
+
+  it('answer as they answer one at a time, with fewer statements', async () => {
+    const orders = await someOrders(20);
+    const one = (id: string) => t.ok(GetOrderDocument, { id }, { role: 'AGENT' });
+    const apart = await count(async () => {
+      const out = [];
+      for (const o of orders) out.push(await one(o.id));
+      return out;
+    });
+    const together = await count(() => Promise.all(orders.map((o) => one(o.id))));
+    expect(together.result).toEqual(apart.result);
+    expect(apart.result.map((r) => r.order!.id)).toEqual(orders.map((o) => o.id));
+    expect(together.n).toBeLessThan(apart.n);
+  });
 });
