@@ -7,16 +7,15 @@
  *   outlives the operation that read it and one operation sees one row one way.
  * - They hand their batches to the process's loaders of the same statement (one set per
  *   database), which cache nothing and run once per turn of the event loop for every
- *   operation that asked during that turn: fifty concurrent `order(id)` reads that reach
- *   their lines together take one statement for the lines, not fifty. Under load a turn
- *   holds many operations and the statements per operation fall; alone, an operation waits
- *   one turn (`setImmediate`) per level.
+ *   operation that asked during that turn (db/turn-batch.ts): fifty concurrent `order(id)`
+ *   reads that reach their lines together take one statement for the lines, not fifty.
  *
  * Rows read together are shared by the operations that asked for them, so records are never
  * changed after they are read (nothing here or in the resolvers does).
  */
 import DataLoader from 'dataloader';
 import type { Queryable } from './db/database';
+import { turnBatchOptions } from './db/turn-batch';
 import { isUuid } from './common/validate';
 import { LOCATION_COLUMNS, POSITION_COLUMNS, toLocation, toPosition, type LocationRecord, type LocationRow, type PositionRecord, type PositionRow } from './inventory/records';
 import {
@@ -76,7 +75,7 @@ function loaderFactories(db: Queryable) {
       byKey(numbers, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE number = ANY($1)`, [numbers], 'load_orders_by_number')).map(toOrder), (o) => o.number),
     ),
     linesByOrder: batch<string, OrderLineRecord[]>(async (ids) =>
-      groupedBy(ids, (await q<LineRow>(`SELECT ${LINE_COLUMNS} FROM ${LINE_FROM} WHERE l.order_id = ANY($1) ORDER BY l.order_id, l.line_no`, [uuids(ids)], 'load_lines')).map(toLine), (l) => l.orderId),
+      groupedBy(ids, (await q<LineRow>(`SELECT ${LINE_COLUMNS} FROM ${LINE_FROM} WHERE o.id = ANY($1) ORDER BY l.order_id, l.line_no`, [uuids(ids)], 'load_lines_v2')).map(toLine), (l) => l.orderId),
     ),
     holdsByOrder: batch<string, HoldRecord[]>(async (ids) =>
       groupedBy(
@@ -215,9 +214,6 @@ type LoaderOf<B> = B extends Batch<infer K, infer V, infer C> ? DataLoader<K, V,
 export type Loaders = { [K in keyof Factories]: LoaderOf<Factories[K]> };
 type Shared = { [K in keyof Factories]: DataLoader<unknown, unknown> };
 
-/** The most keys one shared statement takes; more wait for the next statement. */
-export const SHARED_BATCH_KEYS = 1000;
-
 /** The process's loaders, one set per database (in practice `Database.keyed`, a pool). */
 const sharedByDb = new WeakMap<Queryable, Shared>();
 
@@ -227,13 +223,7 @@ function sharedLoaders(db: Queryable): Shared {
     const factories = loaderFactories(db);
     shared = {} as Shared;
     for (const key of Object.keys(factories) as (keyof Factories)[]) {
-      shared[key] = new DataLoader<unknown, unknown>(factories[key].load as DataLoader.BatchLoadFn<unknown, unknown>, {
-        cache: false,
-        maxBatchSize: SHARED_BATCH_KEYS,
-        // after the I/O of this turn of the event loop: every request read, and every
-        // statement answered, in this turn joins the batch
-        batchScheduleFn: (run) => setImmediate(run),
-      });
+      shared[key] = new DataLoader<unknown, unknown>(factories[key].load as DataLoader.BatchLoadFn<unknown, unknown>, turnBatchOptions);
     }
     sharedByDb.set(db, shared);
   }

@@ -6,6 +6,7 @@
 import { metrics } from '../metrics';
 import crypto from 'node:crypto';
 import type { Database, Tx } from '../db/database';
+import { TurnBatcher } from '../db/turn-batch';
 import { fail, ok, userError, UserErrorCode, UserErrorsAbort, type Result, type UserError, withUserErrors, abortWith } from '../common/errors';
 import { checkGeo, checkSku, checkText, isUuid } from '../common/validate';
 import { isCurrencyCode, toUnits } from '../common/money';
@@ -149,6 +150,8 @@ export function decodeCursor(cursor: string): [string, string] | null {
 }
 
 export class OrderService {
+  private readonly customerPages = new TurnBatcher<string, OrderPage>();
+
   constructor(
     private readonly db: Database,
     private readonly sourcing: SourcingService,
@@ -334,7 +337,14 @@ export class OrderService {
    * what the principal may see (see order.resolver.ts).
    */
   async list(first: number, after: string | null | undefined, filter: OrderFilterData): Promise<OrderPage> {
-    const l = listing([], first, after, filter, filter.customerId ?? undefined);
+    if (filter.customerId != null) {
+      // A customer's page: the pages of every customer asked for in this turn, with the same
+      // page and filter, come from one statement (db/turn-batch.ts).
+      const rest: OrderFilterData = { ...filter, customerId: null };
+      const group = JSON.stringify([first, after ?? null, rest.status ?? null, rest.locationId ?? null, rest.locationIds ?? null, rest.createdAfter ?? null, rest.createdBefore ?? null]);
+      return this.customerPages.load(group, filter.customerId, (customerIds) => this.listByCustomers(customerIds, first, after, rest));
+    }
+    const l = listing([], first, after, filter);
     const rows = await this.db.query<ListRow>(
       `SELECT ${ORDER_COLUMNS}, ${CURSOR_COLUMN}
          FROM orders o
@@ -349,11 +359,13 @@ export class OrderService {
 
   /**
    * The same page for each of several customers, in one statement (one index range per
-   * customer): `Customer.orders` for every customer a router asks about in one request.
+   * customer): `Customer.orders` for every customer a router asks about in one request, and
+   * the customer pages of the operations in one turn. On the keyed sessions (generic plans):
+   * every shape starts from the customer's index, whatever the values.
    */
   async listByCustomers(customerIds: readonly string[], first: number, after: string | null | undefined, filter: OrderFilterData): Promise<OrderPage[]> {
     const l = listing([customerIds], first, after, filter);
-    const rows = await this.db.query<ListRow>(
+    const rows = await this.db.keyed.query<ListRow>(
       `SELECT o.*
          FROM unnest($1::text[]) AS c(id)
         CROSS JOIN LATERAL (
@@ -384,7 +396,7 @@ const CURSOR_COLUMN = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24
  * index. One statement with `($n IS NULL OR ...)` for every filter was planned again on each
  * call: twice the PostgreSQL CPU of the plain statement (bench/README.md, session 7).
  */
-function listing(params: unknown[], first: number, after: string | null | undefined, filter: OrderFilterData, customerId?: string) {
+function listing(params: unknown[], first: number, after: string | null | undefined, filter: OrderFilterData) {
   const where: string[] = [];
   let shape = '';
   const param = (v: unknown) => `$${params.push(v)}`;
@@ -392,7 +404,6 @@ function listing(params: unknown[], first: number, after: string | null | undefi
     where.push(condition);
     shape += flag;
   };
-  if (customerId !== undefined) add('c', `customer_id = ${param(customerId)}`);
   if (filter.status?.length) add('s', `status = ANY(${param(filter.status)}::text[])`);
   if (filter.locationId != null) add('l', `EXISTS (SELECT 1 FROM fulfillment_groups g WHERE g.order_id = o.id AND g.location_id = ${param(filter.locationId)}::uuid)`);
   if (filter.locationIds != null) add('m', `EXISTS (SELECT 1 FROM fulfillment_groups g WHERE g.order_id = o.id AND g.location_id = ANY(${param(filter.locationIds)}::uuid[]))`);

@@ -80,9 +80,12 @@ export interface OrderLineRecord {
 export const currencyOf = (alias: string): string =>
   `(SELECT o.currency_code FROM orders o WHERE o.id = ${alias}.order_id) AS currency_code`;
 
-/** Line columns with the order's currency; FROM order_lines l. */
-export const LINE_COLUMNS = `l.id, l.order_id, l.line_no, l.sku, l.quantity, l.cancelled_quantity, l.returned_quantity, l.unit_price, ${currencyOf('l')}`;
-export const LINE_FROM = 'order_lines l';
+/**
+ * Line columns with the order's currency, FROM orders o JOIN order_lines l: the currency read
+ * once per order (a subquery per line cost a third of the lines' statement).
+ */
+export const LINE_COLUMNS = 'l.id, l.order_id, l.line_no, l.sku, l.quantity, l.cancelled_quantity, l.returned_quantity, l.unit_price, o.currency_code';
+export const LINE_FROM = 'orders o JOIN order_lines l ON l.order_id = o.id';
 
 export interface LineRow {
   id: string; order_id: string; line_no: number; sku: string; quantity: number; cancelled_quantity: number; returned_quantity: number; unit_price: string; currency_code: string;

@@ -11,7 +11,7 @@ import { createContext } from '../../src/context';
 import { createLoaders } from '../../src/loaders';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
-import { DeepOrdersDocument, EntitiesDocument, GetOrderDocument, PlaceOrderDocument } from '../generated/graphql';
+import { DeepOrdersDocument, EntitiesDocument, GetOrderDocument, ListOrdersDocument, PlaceOrderDocument } from '../generated/graphql';
 
 let t: TestApp;
 let statements: string[] = [];
@@ -126,6 +126,17 @@ describe('concurrent operations', () => {
     }
   });
 
+  it('list the pages of the customers asked for in one turn with one statement, by page and filter', async () => {
+    const customers = ['c1', 'c2', 'c3', 'nobody', 'c4'];
+    const pages = (first: number) => Promise.all(customers.map((c) => t.services.orders.list(first, null, { customerId: c })));
+    const { n, result } = await count(() => Promise.all([pages(5), pages(1), t.services.orders.list(5, null, { customerId: 'c5', status: ['CANCELLED'] })]));
+    expect(n).toBe(3); // one per page size and filter
+    const [five, one, cancelled] = result;
+    expect(five.map((p) => p.edges.map((e) => e.node.customerId))).toEqual([['c1'], ['c2'], ['c3'], [], ['c4']]);
+    expect(one).toEqual(five);
+    expect(cancelled.edges).toEqual([]);
+  });
+
   it('answer as they answer one at a time, with fewer statements', async () => {
     const orders = await someOrders(20);
     const one = (id: string) => t.ok(GetOrderDocument, { id }, { role: 'AGENT' });
@@ -138,5 +149,18 @@ describe('concurrent operations', () => {
     expect(together.result).toEqual(apart.result);
     expect(apart.result.map((r) => r.order!.id)).toEqual(orders.map((o) => o.id));
     expect(together.n).toBeLessThan(apart.n);
+
+    const customers = ['c6', 'c7', 'c8', 'nobody', 'c9', 'c10'];
+    const page = (customerId: string) => t.ok(ListOrdersDocument, { first: 5, filter: { customerId } }, { role: 'AGENT' });
+    const pagesApart = await count(async () => {
+      const out = [];
+      for (const c of customers) out.push(await page(c));
+      return out;
+    });
+    const pagesTogether = await count(() => Promise.all(customers.map(page)));
+    expect(pagesTogether.result).toEqual(pagesApart.result);
+    expect(pagesApart.result.map((r) => r.orders.edges.length)).toEqual([1, 1, 1, 0, 1, 1]);
+    expect(pagesApart.n).toBe(customers.length);
+    expect(pagesTogether.n).toBeLessThan(pagesApart.n);
   });
 });
