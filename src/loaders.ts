@@ -15,7 +15,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Queryable } from './db/database';
-import { turnBatchOptions } from './db/turn-batch';
+import { TurnBatch } from './db/turn-batch';
 import { isUuid } from './common/validate';
 import { LOCATION_COLUMNS, POSITION_COLUMNS, toLocation, toPosition, type LocationRecord, type LocationRow, type PositionRecord, type PositionRow } from './inventory/records';
 import {
@@ -159,29 +159,37 @@ function loaderFactories(db: Queryable) {
     }),
     positionsByLocation: batch<PositionsKey, PositionRecord[], string>(
       async (keys) => {
-        // One statement per distinct SKU list; a query selects the same list for every location.
-        const bySkus = new Map<string, PositionsKey[]>();
-        for (const k of keys) {
-          const sk = k.skus === null ? '*' : JSON.stringify(k.skus);
-          bySkus.set(sk, [...(bySkus.get(sk) ?? []), k]);
+        // Keys naming SKUs: one statement over their (location, SKU) pairs, whatever each key's
+        // list (the operations of a turn each ask for their own order's SKUs). Keys for every
+        // SKU of a location: one statement over those locations. Two statements, not
+        // `($2 IS NULL OR ...)`: as a generic plan, that condition cannot use the index.
+        const out = keys.map((): PositionRecord[] => []);
+        const named = new Map<string, number[]>(); // location → the keys naming SKUs there
+        const every = new Map<string, number[]>(); // location → the keys for all its SKUs
+        const pairs = new Map<string, [string, string]>();
+        keys.forEach((k, i) => {
+          const at = k.skus === null ? every : named;
+          at.set(k.locationId, [...(at.get(k.locationId) ?? []), i]);
+          for (const sku of k.skus ?? []) pairs.set(`${k.locationId}|${sku}`, [k.locationId, sku]);
+        });
+        const [namedRows, everyRows] = await Promise.all([
+          pairs.size === 0 ? [] : q<PositionRow>(
+            `SELECT ${POSITION_COLUMNS} FROM inventory_positions JOIN unnest($1::uuid[], $2::text[]) AS v(l, s) ON location_id = v.l AND sku = v.s
+              ORDER BY location_id, sku`,
+            [[...pairs.values()].map((p) => p[0]), [...pairs.values()].map((p) => p[1])], 'load_location_sku_positions'),
+          every.size === 0 ? [] : q<PositionRow>(
+            `SELECT ${POSITION_COLUMNS} FROM inventory_positions WHERE location_id = ANY($1::uuid[]) ORDER BY location_id, sku`,
+            [[...every.keys()]], 'load_location_positions_all'),
+        ]);
+        for (const r of namedRows) {
+          const p = toPosition(r);
+          for (const i of named.get(p.locationId) ?? []) if (keys[i].skus!.includes(p.sku)) out[i].push(p);
         }
-        const results = new Map<PositionsKey, PositionRecord[]>();
-        for (const group of bySkus.values()) {
-          // two statements, not `($2 IS NULL OR sku = ANY($2))`: as a generic plan, that
-          // condition cannot use the index and reads every SKU of the location
-          const skus = group[0].skus;
-          const locationIds = group.map((k) => k.locationId);
-          const rows = skus === null
-            ? await q<PositionRow>(
-              `SELECT ${POSITION_COLUMNS} FROM inventory_positions WHERE location_id = ANY($1::uuid[]) ORDER BY location_id, sku`,
-              [locationIds], 'load_location_positions_all')
-            : await q<PositionRow>(
-              `SELECT ${POSITION_COLUMNS} FROM inventory_positions WHERE location_id = ANY($1::uuid[]) AND sku = ANY($2) ORDER BY location_id, sku`,
-              [locationIds, skus], 'load_location_positions');
-          const grouped = groupedBy(group.map((k) => k.locationId), rows.map(toPosition), (p) => p.locationId);
-          group.forEach((k, i) => results.set(k, grouped[i]));
+        for (const r of everyRows) {
+          const p = toPosition(r);
+          for (const i of every.get(p.locationId) ?? []) out[i].push(p);
         }
-        return keys.map((k) => results.get(k)!);
+        return out;
       },
       { cacheKeyFn: (k) => `${k.locationId}|${k.skus === null ? '*' : JSON.stringify(k.skus)}` },
     ),
@@ -212,7 +220,7 @@ function loaderFactories(db: Queryable) {
 type Factories = ReturnType<typeof loaderFactories>;
 type LoaderOf<B> = B extends Batch<infer K, infer V, infer C> ? DataLoader<K, V, C> : never;
 export type Loaders = { [K in keyof Factories]: LoaderOf<Factories[K]> };
-type Shared = { [K in keyof Factories]: DataLoader<unknown, unknown> };
+type Shared = { [K in keyof Factories]: TurnBatch<unknown, unknown> };
 
 /** The process's loaders, one set per database (in practice `Database.keyed`, a pool). */
 const sharedByDb = new WeakMap<Queryable, Shared>();
@@ -223,7 +231,8 @@ function sharedLoaders(db: Queryable): Shared {
     const factories = loaderFactories(db);
     shared = {} as Shared;
     for (const key of Object.keys(factories) as (keyof Factories)[]) {
-      shared[key] = new DataLoader<unknown, unknown>(factories[key].load as DataLoader.BatchLoadFn<unknown, unknown>, turnBatchOptions);
+      const load = factories[key].load as DataLoader.BatchLoadFn<unknown, unknown>;
+      shared[key] = new TurnBatch<unknown, unknown>(async (keys) => load(keys));
     }
     sharedByDb.set(db, shared);
   }
@@ -252,7 +261,7 @@ class LazyLoaders {
           let loader = this.made[key];
           if (!loader) {
             const shared = (this.shared ??= sharedLoaders(this.db))[key];
-            loader = this.made[key] = new DataLoader<unknown, unknown, unknown>((keys) => shared.loadMany(keys), { cacheKeyFn: cacheKeys[key] });
+            loader = this.made[key] = new DataLoader<unknown, unknown, unknown>((keys) => shared.load(keys), { cacheKeyFn: cacheKeys[key] });
           }
           return loader;
         },

@@ -112,6 +112,32 @@ describe('concurrent operations', () => {
     expect(apart.n).toBe(2);
   });
 
+  it('read the positions of every SKU list asked for in one turn with one statement', async () => {
+    const [l1, l2] = (await t.db.query<{ id: string }>('SELECT DISTINCT location_id AS id FROM inventory_positions ORDER BY 1 LIMIT 2')).map((r) => r.id);
+    const a = createLoaders(t.db.keyed);
+    const b = createLoaders(t.db.keyed);
+    const { n, result } = await count(() => Promise.all([
+      a.positionsByLocation.load({ locationId: l1, skus: ['S1', 'S3'] }),
+      b.positionsByLocation.load({ locationId: l1, skus: ['S2', 'S3', 'NONE'] }),
+      b.positionsByLocation.load({ locationId: l2, skus: ['S2'] }),
+      a.positionsByLocation.load({ locationId: l2, skus: null }),
+      a.positionsByLocation.load({ locationId: l1, skus: [] }),
+    ]));
+    expect(n).toBe(2); // the named SKUs, and every SKU of l2
+    const at = (loc: string, skus: string[]) => t.db.query<{ sku: string; on_hand: number }>(
+      'SELECT sku, on_hand FROM inventory_positions WHERE location_id = $1 AND sku = ANY($2) ORDER BY sku', [loc, skus]);
+    const view = (ps: { sku: string; onHand: number; locationId: string }[], loc: string) => {
+      expect(ps.every((p) => p.locationId === loc)).toBe(true);
+      return ps.map((p) => ({ sku: p.sku, on_hand: p.onHand }));
+    };
+    expect(view(result[0], l1)).toEqual(await at(l1, ['S1', 'S3']));
+    expect(view(result[1], l1)).toEqual(await at(l1, ['S2', 'S3']));
+    expect(view(result[2], l2)).toEqual(await at(l2, ['S2']));
+    expect(view(result[3], l2)).toEqual(await at(l2, ['S1', 'S2', 'S3']));
+    expect(result[4]).toEqual([]);
+    expect(result[3].length).toBe(3);
+  });
+
   it('keep each operation’s rows to itself: a later operation reads the row again', async () => {
     const [o] = await someOrders(1);
     const before = createLoaders(t.db.keyed);
