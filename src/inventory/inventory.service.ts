@@ -4,6 +4,7 @@
  * explains the position.
  */
 import type { Database } from '../db/database';
+import { MAX_CACHED_LOCATIONS, RowVersionCache } from '../db/row-version-cache';
 import { fail, ok, userError, UserErrorCode, type Result, type UserError } from '../common/errors';
 import { checkGeo, checkInt, checkSku, checkText, isUuid } from '../common/validate';
 import { EARTH_RADIUS_KM, haversineKm, unitVector, type GeoPoint } from '../common/geo';
@@ -85,6 +86,12 @@ export interface AvailabilityRecord {
 }
 
 export class InventoryService {
+  /**
+   * Locations as `availability` shows them, each as of a version of its row: a storefront's
+   * hottest call reads its positions, not the same locations' ten columns on every row.
+   */
+  private readonly shownLocations = new RowVersionCache<LocationRecord>(MAX_CACHED_LOCATIONS);
+
   constructor(
     private readonly db: Database,
     /** Re-sourcing hooks: backorders when stock arrives, re-routing when a count falls short. */
@@ -317,19 +324,24 @@ export class InventoryService {
 
   /** Available-to-promise per SKU over active locations, nearest first when `near` is given. */
   async availability(q: AvailabilityQuery): Promise<AvailabilityRecord[]> {
-    const rows = await this.db.query<PositionRow & LocationRow>(
-      `SELECT p.location_id, p.sku, p.on_hand, p.reserved, p.safety_stock, p.updated_at,
-              l.id, l.code, l.name, l.type, l.lat, l.lng, l.methods, l.daily_capacity, l.priority, l.active
+    // the rows carry their location's id and row version; its columns come from `locations`
+    const rows = await this.db.query<{ location_id: string; v: string; sku: string; on_hand: number; reserved: number; safety_stock: number }>(
+      `SELECT p.location_id, l.xmin::text AS v, p.sku, p.on_hand, p.reserved, p.safety_stock
          FROM inventory_positions p JOIN locations l ON l.id = p.location_id
         WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
           AND ($2::text IS NULL OR $2 = ANY(l.methods))
           AND ($3::float8 IS NULL OR l.geo_x * $4 + l.geo_y * $5 + l.geo_z * $6 >= $3)`,
       [q.skus, q.method ?? null, ...radiusFilter(q)],
-      'availability_v2',
+      'availability_v3',
+    );
+    const locations = await this.shownLocations.of(rows.map((r) => ({ id: r.location_id, v: r.v })), async (ids) =>
+      (await this.db.query<LocationRow & { v: string }>(`SELECT ${LOCATION_COLUMNS}, xmin::text AS v FROM locations WHERE id = ANY($1::uuid[])`, [ids], 'availability_locations'))
+        .map((r) => ({ id: r.id, v: r.v, value: toLocation(r) })),
     );
     const bySku = new Map<string, LocationAvailabilityRecord[]>(q.skus.map((s) => [s, []]));
-    for (const r of rows) {
-      const location = toLocation(r);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const location = locations[i];
       const distanceKm = q.near ? haversineKm(q.near, location.geo) : null;
       if (q.radiusKm != null && distanceKm !== null && distanceKm > q.radiusKm) continue;
       bySku.get(r.sku)!.push({ location, available: availableOf(r.on_hand, r.reserved, r.safety_stock), distanceKm });

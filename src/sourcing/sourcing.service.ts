@@ -9,6 +9,7 @@
 import { metrics, since } from '../metrics';
 import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
+import { MAX_CACHED_LOCATIONS, RowVersionCache } from '../db/row-version-cache';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import { byPosition, recordMovements } from '../inventory/ledger';
 import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
@@ -35,7 +36,7 @@ interface CandidateRow {
 
 /** A location's columns that sourcing reads, as of one version of its row. */
 interface LocationAttributes {
-  v: string; code: string; type: CandidateLocation['type']; lat: number; lng: number; geo: readonly [number, number, number];
+  code: string; type: CandidateLocation['type']; lat: number; lng: number; geo: readonly [number, number, number];
   methods: readonly FulfillmentMethod[]; active: boolean; priority: number; dailyCapacity: number | null;
 }
 
@@ -44,8 +45,6 @@ interface AttributeRow {
   priority: number; daily_capacity: number | null;
 }
 
-/** Locations' attributes by id; about this many kept at most (emptied when full). */
-const MAX_CACHED_LOCATIONS = 100_000;
 
 /**
  * Calls `each` for every position of a candidate row (see CandidateRow): "i:onHand:reserved:
@@ -84,8 +83,8 @@ export interface SourcingOutcome {
 }
 
 export class SourcingService {
-  /** Candidate locations' attributes by id, each as of a version of its row (attributesOf). */
-  private readonly locationCache = new Map<string, LocationAttributes>();
+  /** Candidate locations' attributes, each as of a version of its row (attributesOf). */
+  private readonly locationCache = new RowVersionCache<LocationAttributes>(MAX_CACHED_LOCATIONS);
 
   async rules(q: Queryable): Promise<RuleRecord[]> {
     const rows = await q.query<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE deleted_at IS NULL ORDER BY priority DESC, created_at`, [], 'sourcing_rules_v2');
@@ -150,33 +149,23 @@ export class SourcingService {
     return b.build();
   }
 
-  /**
-   * The attributes of each candidate row's location, as of the row's version: from the cache
-   * when it holds that version, else read (one statement for all that are missing or moved).
-   * A row read after the candidates may be newer still: then it is the one kept and used.
-   */
-  private async attributesOf(q: Queryable, rows: CandidateRow[]): Promise<LocationAttributes[]> {
-    if (this.locationCache.size >= MAX_CACHED_LOCATIONS) this.locationCache.clear();
-    const stale = rows.filter((r) => this.locationCache.get(r.id)?.v !== r.v).map((r) => r.id);
-    if (stale.length > 0) {
+  /** The attributes of each candidate row's location, as of the row's version (db/row-version-cache.ts). */
+  private attributesOf(q: Queryable, rows: CandidateRow[]): Promise<LocationAttributes[]> {
+    return this.locationCache.of(rows, async (ids) => {
       const fresh = await q.query<AttributeRow>(
         `SELECT id, xmin::text AS v, code, type, lat, lng, geo_x, geo_y, geo_z, array_to_string(methods, ',') AS methods, active, priority, daily_capacity
            FROM locations WHERE id = ANY($1::uuid[])`,
-        [stale],
+        [ids],
         'sourcing_location_attributes',
       );
-      for (const a of fresh) {
-        this.locationCache.set(a.id, {
-          v: a.v, code: a.code, type: a.type as CandidateLocation['type'], lat: a.lat, lng: a.lng, geo: [a.geo_x, a.geo_y, a.geo_z],
+      return fresh.map((a) => ({
+        id: a.id,
+        v: a.v,
+        value: {
+          code: a.code, type: a.type as CandidateLocation['type'], lat: a.lat, lng: a.lng, geo: [a.geo_x, a.geo_y, a.geo_z] as const,
           methods: a.methods === '' ? [] : (a.methods.split(',') as FulfillmentMethod[]), active: a.active, priority: a.priority, dailyCapacity: a.daily_capacity,
-        });
-      }
-    }
-    return rows.map((r) => {
-      const a = this.locationCache.get(r.id);
-      // a location is never deleted (orders and positions refer to it)
-      if (!a) throw new Error(`location ${r.id} has no row`);
-      return a;
+        },
+      }));
     });
   }
 

@@ -1,15 +1,15 @@
 /**
  * The sourcing candidates (sourcing.service.ts): each position's stock read exactly from the
  * statement's packed text, and each location's attributes kept as of a version of its row
- * (attributesOf) and read again when the row changed: by this process, by another one, or by
- * hand in SQL. Each change below is made where this process's cache cannot see it, and the
- * next plan follows it.
+ * (db/row-version-cache.ts) and read again when the row changed: by this process, by another
+ * one, or by hand in SQL. Each change below is made where this process's cache cannot see it,
+ * and the next plan follows it. `availability` keeps the locations it shows the same way.
  */
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { createServices } from '../../src/services';
 import { silentLogger } from '../../src/log';
-import { PreviewSourcingDocument, UpsertLocationDocument } from '../generated/graphql';
+import { AvailabilityDocument, PreviewSourcingDocument, UpsertLocationDocument } from '../generated/graphql';
 
 let t: TestApp;
 let near: string;
@@ -65,4 +65,29 @@ it('follows a location changed through another process’s services', async () =
   }, { role: 'ADMIN' });
   expect(back.upsertLocation.userErrors).toEqual([]);
   expect(await source()).toEqual(['LC-NEAR']);
+});
+
+it('shows availability’s locations as they are now, however they were changed', async () => {
+  const shown = async () => {
+    const a = await t.ok(AvailabilityDocument, { skus: ['LC-1'], near: { lat: 40.7, lng: -74 }, radiusKm: 5000 }, { role: 'AGENT' });
+    return a.availability[0].locations.map((l) => `${l.location.code} ${l.location.name} ${l.available} ${Math.round(l.distanceKm!)}`);
+  };
+  const before = await shown();
+  expect(before).toHaveLength(2);
+  expect(before[0]).toMatch(/^LC-NEAR /);
+  await t.db.query(`UPDATE locations SET name = 'Renamed in SQL' WHERE id = $1`, [near]);
+  expect((await shown())[0]).toMatch(/^LC-NEAR Renamed in SQL 10 /);
+  const other = createServices(t.db, silentLogger);
+  const moved = await other.inventory.upsertLocation({
+    id: near, code: 'LC-NEAR', name: 'Moved away', type: 'WAREHOUSE' as never, geo: { lat: 34.05, lng: -118.24 },
+    methods: ['SHIP'] as never, dailyCapacity: null, priority: 0, active: true,
+  });
+  expect(moved.ok).toBe(true);
+  // nearest first: Chicago, then Los Angeles
+  expect((await shown()).map((l) => l.split(' ')[0])).toEqual(['LC-FAR', 'LC-NEAR']);
+  expect((await shown())[1]).toMatch(/^LC-NEAR Moved away 10 3\d{3}$/);
+  await t.ok(UpsertLocationDocument, {
+    input: { id: near, code: 'LC-NEAR', name: 'Back', type: 'WAREHOUSE', geo: { lat: 40.75, lng: -73.99 }, methods: ['SHIP'] },
+  }, { role: 'ADMIN' });
+  expect((await shown())[0]).toMatch(/^LC-NEAR Back 10 /);
 });
