@@ -19,7 +19,7 @@ import { TurnBatch } from './db/turn-batch';
 import { isUuid } from './common/validate';
 import { LOCATION_COLUMNS, POSITION_COLUMNS, toLocation, toPosition, type LocationRecord, type LocationRow, type PositionRecord, type PositionRow } from './inventory/records';
 import {
-  EVENT_COLUMNS, LINE_COLUMNS, LINE_FROM, ORDER_COLUMNS, toEvent, toLine, toOrder,
+  EVENT_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS, toEvent, toLine, toOrder,
   type EventRow, type HoldRecord, type LineRow, type OrderEventRecord, type OrderLineRecord, type OrderRecord, type OrderRow,
 } from './orders/records';
 import {
@@ -49,6 +49,11 @@ export interface EventsKey {
   first: number;
 }
 
+export interface LinesKey {
+  orderId: string;
+  currencyCode: string;
+}
+
 export interface PositionsKey {
   locationId: string;
   /** null: every SKU at the location. */
@@ -74,8 +79,19 @@ function loaderFactories(db: Queryable) {
     orderByNumber: batch<string, OrderRecord | null>(async (numbers) =>
       byKey(numbers, (await q<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE number = ANY($1)`, [numbers], 'load_orders_by_number')).map(toOrder), (o) => o.number),
     ),
-    linesByOrder: batch<string, OrderLineRecord[]>(async (ids) =>
-      groupedBy(ids, (await q<LineRow>(`SELECT ${LINE_COLUMNS} FROM ${LINE_FROM} WHERE o.id = ANY($1) ORDER BY l.order_id, l.line_no`, [uuids(ids)], 'load_lines_v2')).map(toLine), (l) => l.orderId),
+    /** An order's lines; the key carries the order's currency, which every line shows. */
+    linesByOrder: batch<LinesKey, OrderLineRecord[], string>(
+      async (keys) => {
+        const rows = await q<LineRow>(`SELECT ${LINE_COLUMNS} FROM order_lines l WHERE l.order_id = ANY($1) ORDER BY l.order_id, l.line_no`, [uuids(keys.map((k) => k.orderId))], 'load_lines_v3');
+        const byOrder = new Map<string, LineRow[]>();
+        for (const r of rows) {
+          const of = byOrder.get(r.order_id);
+          if (of) of.push(r);
+          else byOrder.set(r.order_id, [r]);
+        }
+        return keys.map((k) => (byOrder.get(k.orderId) ?? []).map((r) => toLine(r, k.currencyCode)));
+      },
+      { cacheKeyFn: (k) => k.orderId },
     ),
     holdsByOrder: batch<string, HoldRecord[]>(async (ids) =>
       groupedBy(

@@ -167,12 +167,12 @@ export class OrderResolver {
 
   @FieldResolver(() => [OrderLine])
   lines(@Root() o: OrderRecord, @Ctx() ctx: Context) {
-    return ctx.loaders.linesByOrder.load(o.id);
+    return ctx.loaders.linesByOrder.load({ orderId: o.id, currencyCode: o.currencyCode });
   }
 
   @FieldResolver(() => Money, { description: 'Sum over lines of (quantity - cancelledQuantity) x unitPrice.' })
   async total(@Root() o: OrderRecord, @Ctx() ctx: Context): Promise<Money> {
-    const lines = await ctx.loaders.linesByOrder.load(o.id);
+    const lines = await ctx.loaders.linesByOrder.load({ orderId: o.id, currencyCode: o.currencyCode });
     return money(linesTotal(lines), o.currencyCode);
   }
 

@@ -1,7 +1,7 @@
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
 import {
-  AdvanceFulfillmentDocument, AvailabilityDocument, ListOrdersDocument, type ListOrdersQuery, LocationByIdDocument, LocationsDocument, OrderEventsDocument, PlaceOrderDocument,
+  AdvanceFulfillmentDocument, AvailabilityDocument, GetOrderDocument, ListOrdersDocument, type ListOrdersQuery, LocationByIdDocument, LocationsDocument, OrderEventsDocument, PlaceOrderDocument,
 } from '../generated/graphql';
 
 let t: TestApp;
@@ -62,6 +62,40 @@ describe('orders connection', () => {
     const before = await t.ok(ListOrdersDocument, { first: 100, filter: { createdBefore: middle } }, AGENT);
     const from = await t.ok(ListOrdersDocument, { first: 100, filter: { createdAfter: middle } }, AGENT);
     expect(before.orders.edges.length + from.orders.edges.length).toBe(25);
+  });
+
+  it('pages one customer’s orders with keyset cursors, beside another customer’s pages', async () => {
+    const pagesOf = async (customerId: string) => {
+      const seen: string[][] = [];
+      let after: string | null = null;
+      for (;;) {
+        const r: ListOrdersQuery = await t.ok(ListOrdersDocument, { first: 5, after, filter: { customerId } }, AGENT);
+        seen.push(r.orders.edges.map((e) => e.node.id));
+        if (!r.orders.pageInfo.hasNextPage) return seen;
+        after = r.orders.pageInfo.endCursor!;
+      }
+    };
+    // both customers' pages run at once: their statements are shared turn by turn
+    const [odd, even] = await Promise.all([pagesOf('odd'), pagesOf('even')]);
+    expect(odd.map((p) => p.length)).toEqual([5, 5, 2]);
+    expect(even.map((p) => p.length)).toEqual([5, 5, 3]);
+    expect(odd.flat()).toEqual([...orderIds].reverse().filter((_, i) => (24 - i) % 2 === 1));
+    expect(even.flat()).toEqual([...orderIds].reverse().filter((_, i) => (24 - i) % 2 === 0));
+  });
+
+  it('shows each order’s lines and total in its own currency, orders of several currencies read together', async () => {
+    const place = async (currencyCode: string, key: string) => (await t.ok(PlaceOrderDocument, {
+      input: orderInput({ customerId: 'currencies', currencyCode, lines: [{ sku: 'NONE', quantity: 2, unitPrice: '3.5' }, { sku: 'NONE-2', quantity: 1, unitPrice: '1' }] }),
+      // SKUs nobody stocks: backordered, reserving nothing the tests below count
+      key,
+    }, { role: 'SERVICE' })).placeOrder.order!.id;
+    const eur = await place('EUR', 'cur-eur');
+    const jpy = await place('JPY', 'cur-jpy');
+    const [e, j] = await Promise.all([eur, jpy].map((id) => t.ok(GetOrderDocument, { id }, AGENT)));
+    for (const [r, code] of [[e, 'EUR'], [j, 'JPY']] as const) {
+      expect(r.order!.lines.map((l) => [l.sku, l.unitPrice.amount, l.unitPrice.currencyCode])).toEqual([['NONE', '3.50', code], ['NONE-2', '1.00', code]]);
+      expect(r.order!.total).toEqual({ amount: '8.00', currencyCode: code });
+    }
   });
 
   it('refuses page sizes over 100 and foreign cursors as BAD_USER_INPUT', async () => {

@@ -96,14 +96,15 @@ describe('concurrent operations', () => {
     const b = createLoaders(t.db.keyed);
     const { n, result } = await count(() => Promise.all([
       a.order.load(o1.id), b.order.load(o2.id), b.order.load(o3.id), a.order.load('not-an-id'),
-      a.linesByOrder.load(o1.id), b.linesByOrder.loadMany([o2.id, o3.id]),
+      a.linesByOrder.load({ orderId: o1.id, currencyCode: 'USD' }), b.linesByOrder.loadMany([{ orderId: o2.id, currencyCode: 'USD' }, { orderId: o3.id, currencyCode: 'EUR' }]),
     ]));
     expect(n).toBe(2); // orders, lines
     const [r1, r2, r3, missing, l1, l23] = result;
     expect([r1?.id, r2?.id, r3?.id, missing]).toEqual([o1.id, o2.id, o3.id, null]);
     const [l2, l3] = l23 as Awaited<ReturnType<typeof b.linesByOrder.load>>[];
     expect(l1.length).toBeGreaterThan(0);
-    for (const [lines, o] of [[l1, o1], [l2, o2], [l3, o3]] as const) expect(lines.every((l) => l.orderId === o.id)).toBe(true);
+    for (const [lines, o] of [[l1, o1], [l2, o2], [l3, o3]] as const) expect(lines.length > 0 && lines.every((l) => l.orderId === o.id)).toBe(true);
+    expect(l3.every((l) => l.currencyCode === 'EUR') && l2.every((l) => l.currencyCode === 'USD')).toBe(true);
     // alone, in separate turns, the same loads take a statement each
     const apart = await count(async () => {
       await createLoaders(t.db.keyed).order.load(o1.id);
