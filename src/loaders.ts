@@ -185,7 +185,9 @@ function loaderFactories(db: Queryable) {
         const pairs = new Map<string, [string, string]>();
         keys.forEach((k, i) => {
           const at = k.skus === null ? every : named;
-          at.set(k.locationId, [...(at.get(k.locationId) ?? []), i]);
+          const here = at.get(k.locationId);
+          if (here) here.push(i);
+          else at.set(k.locationId, [i]);
           for (const sku of k.skus ?? []) pairs.set(`${k.locationId}|${sku}`, [k.locationId, sku]);
         });
         const [namedRows, everyRows] = await Promise.all([

@@ -45,7 +45,6 @@ interface AttributeRow {
   priority: number; daily_capacity: number | null;
 }
 
-
 /**
  * Calls `each` for every position of a candidate row (see CandidateRow): "i:onHand:reserved:
  * safetyStock" entries joined by commas, integers (possibly negative) read in place, without

@@ -101,6 +101,8 @@ describe('orders connection', () => {
   it('refuses page sizes over 100 and foreign cursors as BAD_USER_INPUT', async () => {
     expect((await t.exec(ListOrdersDocument, { first: 101 }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await t.exec(ListOrdersDocument, { after: 'bogus' }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    // a customer's page goes through the shared batch: its bad cursor is refused the same way
+    expect((await t.exec(ListOrdersDocument, { after: 'bogus', filter: { customerId: 'odd' } }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const forged = Buffer.from(JSON.stringify(['2025-02-30', '7c9e6679-7425-40de-944b-e07fc1f90ae7'])).toString('base64url');
     expect((await t.exec(ListOrdersDocument, { after: forged }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await t.exec(OrderEventsDocument, { id: orderIds[0], first: 500 }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
