@@ -35,16 +35,36 @@ interface Compiled {
   byOperation: Map<string | null, CompiledQuery | null>;
 }
 
+/**
+ * A query Apollo has served, compiled, that the HTTP server may run again without Apollo's
+ * request pipeline (server.ts, `answerDirectly`): the same text and operation name passed
+ * Apollo's parsing and validation (with the operation limits) and its literal checks once, and
+ * give the same result again.
+ */
+export interface DirectQuery {
+  /** The operation's own name, as Apollo reports it (metrics, logs). */
+  operationName: string | null;
+  /** Runs it: null when the variables do not coerce (Apollo then answers with its errors). */
+  run(context: unknown, variables: Record<string, unknown> | undefined): Promise<ExecutionResult> | ExecutionResult | null;
+}
+
 export interface CompiledExecution {
   gateway: GatewayInterface;
-  /** Executions by kind since the start (for tests and benchmarks). */
-  counts: { compiled: number; interpreted: number };
+  /** The query Apollo served with this text and operation name, compiled and without errors. */
+  directQuery(source: string, operationName: string | null): DirectQuery | undefined;
+  /** Executions by kind since the start (for tests and benchmarks); `direct`: answers sent without Apollo (server.ts). */
+  counts: { compiled: number; interpreted: number; direct: number };
 }
+
+/** Queries kept for the direct path at most; the map is emptied when full. */
+const MAX_DIRECT_QUERIES = 1000;
 
 /** `compileOnRun`: the execution of a document on which it is compiled (2; 1 compiles at once). */
 export function compiledExecution(schema: GraphQLSchema, compileOnRun = 2): CompiledExecution {
   const documents = new WeakMap<DocumentNode, Compiled>();
-  const counts = { compiled: 0, interpreted: 0 };
+  const counts = { compiled: 0, interpreted: 0, direct: 0 };
+  const direct = new Map<string, DirectQuery>();
+  const directKey = (source: string, operationName: string | null) => `${operationName ?? ''}\u0000${source}`;
 
   const interpret = (rc: GatewayGraphQLRequestContext, operationName: string | null): Promise<ExecutionResult> | ExecutionResult => {
     counts.interpreted++;
@@ -83,7 +103,24 @@ export function compiledExecution(schema: GraphQLSchema, compileOnRun = 2): Comp
     if (coerced.errors) return { errors: coerced.errors };
     counts.compiled++;
     const result = await compiled.query(undefined, rc.context, rc.request.variables ?? {});
-    return result.errors?.length ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
+    if (result.errors?.length) return { ...result, errors: result.errors.map(asGraphQLError) };
+    // served whole: the HTTP server may run this text again without the pipeline (a query
+    // only: a mutation goes through every plugin, the rate limit among them)
+    // (keyed by the operation name the client sent, which picked this operation in this text)
+    if (operation.operation === 'query' && rc.source !== undefined) {
+      const key = directKey(rc.source, rc.request.operationName ?? null);
+      if (!direct.has(key)) {
+        if (direct.size >= MAX_DIRECT_QUERIES) direct.clear();
+        direct.set(key, {
+          operationName: rc.operationName ?? null,
+          run(context, variables) {
+            if (getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 50 }).errors) return null;
+            return compiled.query(undefined, context, variables ?? {});
+          },
+        });
+      }
+    }
+    return result;
   };
 
   const gateway: GatewayInterface = {
@@ -96,7 +133,7 @@ export function compiledExecution(schema: GraphQLSchema, compileOnRun = 2): Comp
     },
     async stop() {},
   };
-  return { gateway, counts };
+  return { gateway, counts, directQuery: (source, operationName) => direct.get(directKey(source, operationName)) };
 }
 
 /**

@@ -86,7 +86,7 @@ const pathOf = (v: Visit): string => {
  * Walks the variables once, iteratively (JSON may nest 100,000 levels deep), for a string
  * holding U+0000 (keys included) and for nesting deeper than MAX_VARIABLE_DEPTH.
  */
-function checkVariables(root: unknown): string | null {
+export function checkVariables(root: unknown): string | null {
   const stack: Visit[] = [{ value: root, key: null, parent: null, depth: 0 }];
   while (stack.length) {
     const at = stack.pop()!;

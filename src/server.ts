@@ -26,7 +26,7 @@ import type { EventHub } from './events/hub';
 import type { Principal } from './auth/principal';
 import { contextFor } from './context';
 import { isAsyncIterable, mapStream, sharedExecution } from './events/shared-execution';
-import { OPERATION_LIMITS, inputTextError, operationLimits } from './limits';
+import { OPERATION_LIMITS, checkVariables, inputTextError, operationLimits } from './limits';
 import { readiness } from './health';
 import { metrics, registry, since } from './metrics';
 import { RateLimiter } from './rate-limit';
@@ -413,9 +413,57 @@ export async function createApp(deps: AppDeps): Promise<App> {
         sendJson(res, 400, { errors: [httpErrorBody(err)] });
         return;
       }
-      serveGraphQL(req, res, requestId, body).catch((err) => failed(res, err));
+      const answered = compiled ? answerDirectly(compiled, req, res, requestId, body) : null;
+      (answered ?? serveGraphQL(req, res, requestId, body)).catch((err) => failed(res, err));
     });
     return true;
+  };
+
+  /**
+   * A query Apollo has already served whole, sent again as it was (the same text and operation
+   * name), answered without Apollo's request pipeline: its parsing, validation with the limits
+   * and literal checks gave their answer the first time, and its per-request plugins have
+   * nothing to say about a query that succeeds for a signed-in principal. What each request
+   * can change is checked here: the token (a principal is needed; none, or a bad one, goes to
+   * Apollo), the variables (U+0000, depth, coercion), the media type asked for (none, JSON or
+   * anything: JSON, as Apollo picks), a federated trace (Apollo's plugin makes it). Anything
+   * else, and any error in the result, is answered by Apollo's pipeline from the start: a
+   * query changes nothing, so running it again is safe. Null: not such a request.
+   * `GRAPHQL_EXECUTION=interpreted` turns this off with the compiled execution.
+   */
+  const answerDirectly = (c: CompiledExecution, req: http.IncomingMessage, res: http.ServerResponse, requestId: string, body: unknown): Promise<void> | null => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+    const { query, operationName, variables, extensions } = body as Record<string, unknown>;
+    if (typeof query !== 'string' || extensions != null || (operationName != null && typeof operationName !== 'string')) return null;
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+    const accept = req.headers.accept;
+    if (accept !== undefined && accept !== '*/*' && accept !== 'application/json') return null;
+    if (req.headers['apollo-federation-include-trace'] !== undefined) return null;
+    const direct = c.directQuery(query, (operationName as string | undefined) ?? null);
+    if (!direct) return null;
+    return (async () => {
+      const start = process.hrtime.bigint();
+      const vars = (variables ?? undefined) as Record<string, unknown> | undefined;
+      let ctx: Context;
+      try {
+        ctx = await createContext(deps, headerOf(req, 'authorization'), requestId);
+      } catch {
+        return serveGraphQL(req, res, requestId, body); // Apollo answers the 401
+      }
+      if (!ctx.principal || checkVariables(vars ?? null) !== null) return serveGraphQL(req, res, requestId, body);
+      const result = await direct.run(ctx, vars);
+      if (!result || result.errors?.length || result.data == null) return serveGraphQL(req, res, requestId, body);
+      // as Apollo writes it: {"data":...} and a newline
+      const text = `${JSON.stringify({ data: result.data })}\n`;
+      res.statusCode = 200;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.setHeader('content-length', Buffer.byteLength(text));
+      res.end(text);
+      c.counts.direct++;
+      observeRequest(deps.log, start, {
+        requestId, operation: operationLabel(direct.operationName), type: 'query', role: ctx.principal.role, status: 200, errorCodes: null,
+      });
+    })();
   };
 
   app.use(
@@ -581,6 +629,26 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
  * distinct ones per process (clients choose them); the rest count as "other".
  */
 const seenOperations = new Set<string>();
+/** A served request's metrics and log line (requestObserverPlugin, and the direct answers of createApp). */
+function observeRequest(
+  log: Logger,
+  start: bigint,
+  r: { requestId: string | undefined; operation: string; type: string; role: string | null; status: number; errorCodes: string[] | null },
+): void {
+  const seconds = since(start);
+  metrics.requests.inc({ operation: r.operation, type: r.type, outcome: r.errorCodes ? 'error' : 'ok' });
+  metrics.requestSeconds.observe({ operation: r.operation, type: r.type }, seconds);
+  log.info('graphql request', {
+    requestId: r.requestId,
+    operationName: r.operation,
+    operationType: r.type,
+    role: r.role,
+    status: r.status,
+    ...(r.errorCodes ? { errorCodes: r.errorCodes } : {}),
+    durationMs: Math.round(seconds * 1e4) / 10,
+  });
+}
+
 function operationLabel(name: string | null | undefined): string {
   if (!name) return 'anonymous';
   if (seenOperations.has(name)) return name;
@@ -626,17 +694,13 @@ function requestObserverPlugin(log: Logger): ApolloServerPlugin<Context> {
             rc.response.http.status = 503;
             rc.response.http.headers.set('retry-after', '1');
           }
-          const seconds = since(start);
-          metrics.requests.inc({ operation, type, outcome: errors?.length ? 'error' : 'ok' });
-          metrics.requestSeconds.observe({ operation, type }, seconds);
-          log.info('graphql request', {
+          observeRequest(log, start, {
             requestId: rc.contextValue.requestId,
-            operationName: operation,
-            operationType: type,
+            operation,
+            type,
             role: rc.contextValue.principal?.role ?? null,
             status: rc.response.http.status ?? 200,
-            ...(errors?.length ? { errorCodes: [...new Set(errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))] } : {}),
-            durationMs: Math.round(seconds * 1e4) / 10,
+            errorCodes: errors?.length ? [...new Set(errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))] : null,
           });
         },
       };
