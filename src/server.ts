@@ -624,11 +624,6 @@ function serveWebSockets(httpServer: http.Server, deps: AppDeps, fromRouter: (gi
   );
 }
 
-/**
- * Operation names become metric labels: only names a schema could declare, and at most 200
- * distinct ones per process (clients choose them); the rest count as "other".
- */
-const seenOperations = new Set<string>();
 /** A served request's metrics and log line (requestObserverPlugin, and the direct answers of createApp). */
 function observeRequest(
   log: Logger,
@@ -649,6 +644,11 @@ function observeRequest(
   });
 }
 
+/**
+ * Operation names become metric labels: only names a schema could declare, and at most 200
+ * distinct ones per process (clients choose them); the rest count as "other".
+ */
+const seenOperations = new Set<string>();
 function operationLabel(name: string | null | undefined): string {
   if (!name) return 'anonymous';
   if (seenOperations.has(name)) return name;
