@@ -56,8 +56,12 @@ export interface CompiledExecution {
   counts: { compiled: number; interpreted: number; direct: number };
 }
 
-/** Queries kept for the direct path at most; the map is emptied when full. */
+/**
+ * Queries kept for the direct path at most (the map is emptied when full), and the longest
+ * text kept: at most 20 MB of texts, whatever signed-in clients send (a body may hold 1 MB).
+ */
 const MAX_DIRECT_QUERIES = 1000;
+export const MAX_DIRECT_QUERY_LENGTH = 20_000;
 
 /** `compileOnRun`: the execution of a document on which it is compiled (2; 1 compiles at once). */
 export function compiledExecution(schema: GraphQLSchema, compileOnRun = 2): CompiledExecution {
@@ -107,7 +111,7 @@ export function compiledExecution(schema: GraphQLSchema, compileOnRun = 2): Comp
     // served whole: the HTTP server may run this text again without the pipeline (a query
     // only: a mutation goes through every plugin, the rate limit among them)
     // (keyed by the operation name the client sent, which picked this operation in this text)
-    if (operation.operation === 'query' && rc.source !== undefined) {
+    if (operation.operation === 'query' && rc.source !== undefined && rc.source.length <= MAX_DIRECT_QUERY_LENGTH) {
       const key = directKey(rc.source, rc.request.operationName ?? null);
       if (!direct.has(key)) {
         if (direct.size >= MAX_DIRECT_QUERIES) direct.clear();

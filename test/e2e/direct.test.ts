@@ -11,6 +11,7 @@ import { buildOrdersSchema } from '../../src/schema';
 import { createApp, type App } from '../../src/server';
 import { createLogger } from '../../src/log';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { MAX_DIRECT_QUERY_LENGTH } from '../../src/execution';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { GetOrderDocument, ListOrdersDocument, PlaceOrderDocument } from '../generated/graphql';
 
@@ -119,4 +120,16 @@ it('answers directly what the data says now, not what it said when the query was
   expect(t.app.compiled!.counts.direct).toBe(before + 1);
   const d2 = (o: { order: { lines: { sku: string; cancelledQuantity: number }[] } }) => o.order.lines.find((l) => l.sku === 'D-2')!.cancelledQuantity;
   expect([d2(first), d2(now)]).toEqual([0, 1]);
+});
+
+it('keeps no text longer than MAX_DIRECT_QUERY_LENGTH for direct answers', async () => {
+  const agent = { authorization: `Bearer ${await t.token({ role: 'AGENT' })}` };
+  const long = `${DEEP}\n# ${'x'.repeat(MAX_DIRECT_QUERY_LENGTH)}\n`;
+  const body = JSON.stringify({ query: long, variables: { id: orderId } });
+  const before = t.app.compiled!.counts.direct;
+  const answers = [];
+  for (let i = 0; i < 3; i++) answers.push(await send(directBase, body, agent));
+  expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+  expect(JSON.parse(answers[2].body).data.order.id).toBe(orderId);
+  expect(t.app.compiled!.counts.direct).toBe(before);
 });
