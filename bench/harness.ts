@@ -176,10 +176,10 @@ export function databaseCpuSeconds(): number {
 export const msPerCall = (seconds: number, calls: number): number => Math.round((seconds * 1000 * 100) / Math.max(1, calls)) / 100;
 
 /**
- * `concurrency` workers calling `fn` back to back until `seconds` have passed: calls a second
- * and p99 in ms over all of them.
+ * `concurrency` workers calling `fn` back to back until `seconds` have passed: calls a second,
+ * and the median and p99 in ms over all of them.
  */
-export async function closedLoop(concurrency: number, seconds: number, fn: () => Promise<unknown>): Promise<{ calls: number; perSecond: number; p99Ms: number }> {
+export async function closedLoop(concurrency: number, seconds: number, fn: () => Promise<unknown>): Promise<{ calls: number; perSecond: number; p50Ms: number; p99Ms: number }> {
   const latencies: number[] = [];
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
@@ -192,9 +192,6 @@ export async function closedLoop(concurrency: number, seconds: number, fn: () =>
   }));
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  return {
-    calls: latencies.length,
-    perSecond: Math.round(latencies.length / elapsed),
-    p99Ms: latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] * 10) / 10 : 0,
-  };
+  const at = (q: number) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] * 10) / 10 : 0);
+  return { calls: latencies.length, perSecond: Math.round(latencies.length / elapsed), p50Ms: at(0.5), p99Ms: at(0.99) };
 }

@@ -161,20 +161,20 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({
         bench: 'read', read: r.name, connections: CONNECTIONS, seconds: SECONDS, orders: orderRows.length,
         server: {
-          requestsPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, failed: res.non2xx + res.errors + res.timeouts,
+          requestsPerSecond: Math.round(res.requests.average), p50Ms: res.latency.p50, p99Ms: res.latency.p99, failed: res.non2xx + res.errors + res.timeouts,
           // how busy the server's process was: CPU per request, and the share of one core
           cpuMsPerRequest: msPerCall(cpuSeconds, res.requests.total), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
           // and PostgreSQL's CPU per request, beside the floor's: the statements' own cost
           databaseCpuMsPerRequest: msPerCall(dbSeconds, res.requests.total),
         },
         floor: {
-          requestsPerSecond: floor.perSecond, p99Ms: floor.p99Ms,
+          requestsPerSecond: floor.perSecond, p50Ms: floor.p50Ms, p99Ms: floor.p99Ms,
           // this process's CPU per request while it ran the floor: the client's side, beside the server's
           clientCpuMsPerRequest: msPerCall((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerRequest: msPerCall(floorDbSeconds, floor.calls),
         },
         // the same floor behind node:http (bench/http-floor.ts): what HTTP alone costs
         httpFloor: {
-          requestsPerSecond: Math.round(http.requests.average), p99Ms: http.latency.p99, failed: http.non2xx + http.errors + http.timeouts,
+          requestsPerSecond: Math.round(http.requests.average), p50Ms: http.latency.p50, p99Ms: http.latency.p99, failed: http.non2xx + http.errors + http.timeouts,
           cpuMsPerRequest: msPerCall(httpCpu, http.requests.total),
         },
         ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
