@@ -1,5 +1,6 @@
 // `npm start` builds first when the sources are newer than the build: an incremental tsc
-// run that does nothing when dist/ is current.
+// run that does nothing when dist/ is current, and the console's bundle when its sources
+// changed (scripts/build-console.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -8,4 +9,6 @@ if (!existsSync('node_modules/typescript')) {
   process.exit(1);
 }
 const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+if (r.status !== 0) process.exit(r.status ?? 1);
+const c = spawnSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], { stdio: 'inherit' });
+process.exit(c.status ?? 1);

@@ -49,6 +49,8 @@ export interface Config {
    * GRAPHQL_EXECUTION=compiled, the default; `interpreted` runs them all on graphql-js.
    */
   compiledExecution: boolean;
+  /** The customer-service console at /console (console/, built into dist/console): CONSOLE=on, the default, or off. */
+  console: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mutationRateLimits,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 100, 600_000),
     compiledExecution: oneOf(env, 'GRAPHQL_EXECUTION', ['compiled', 'interpreted'] as const, 'compiled') === 'compiled',
+    console: oneOf(env, 'CONSOLE', ['on', 'off'] as const, 'on') === 'on',
   };
 }
 

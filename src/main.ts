@@ -110,7 +110,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   }
 }
 
-async function printTokens(running: Running, db: Database): Promise<void> {
+async function printTokens(running: Running, db: Database, withConsole: boolean): Promise<void> {
   const stores = await db.query<{ id: string; code: string }>(`SELECT id, code FROM locations WHERE type = 'STORE' ORDER BY code LIMIT 2`);
   const claims: { label: string; sub: string; role: Role; locationIds?: string[] }[] = [
     { label: 'ADMIN', sub: 'admin-1', role: 'ADMIN' },
@@ -119,7 +119,9 @@ async function printTokens(running: Running, db: Database): Promise<void> {
     { label: `STORE (${stores.map((s) => s.code).join(', ') || 'no stores yet'})`, sub: 'store-app-1', role: 'STORE', locationIds: stores.map((s) => s.id) },
     { label: 'CUSTOMER (customer-1)', sub: 'customer-1', role: 'CUSTOMER' },
   ];
-  const lines = [`\n  orders subgraph ready at ${running.url}\n`, '  Development tokens (12 h), send as "Authorization: Bearer <token>":'];
+  const lines = [`\n  orders subgraph ready at ${running.url}\n`];
+  if (withConsole) lines.push(`  console at ${running.url.replace(/\/graphql$/, '/console/')} (sign in with a token below)\n`);
+  lines.push('  Development tokens (12 h), send as "Authorization: Bearer <token>":');
   for (const c of claims) lines.push(`\n  ${c.label}\n  ${await running.verifier.sign(c)}`);
   process.stdout.write(`${lines.join('\n')}\n\n  Ctrl-C stops the server and the embedded database.\n\n`);
 }
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
   const running = await start(config, log);
   if (config.nodeEnv !== 'production' && running.verifier.canSign) {
     const db = Database.connect(running.databaseUrl, 1);
-    await printTokens(running, db).finally(() => db.close());
+    await printTokens(running, db, config.console).finally(() => db.close());
   } else {
     log.info('listening', { url: running.url });
   }

@@ -30,11 +30,12 @@ import { OPERATION_LIMITS, checkVariables, inputTextError, operationLimits } fro
 import { readiness } from './health';
 import { metrics, registry, since } from './metrics';
 import { RateLimiter } from './rate-limit';
+import { loadConsole, serveConsole } from './console';
 import { compiledExecution, type CompiledExecution } from './execution';
 
 export interface AppDeps {
   /** Without mutationRateLimits, mutations are not rate limited. */
-  config: Pick<Config, 'nodeEnv' | 'routerSecrets'> & Partial<Pick<Config, 'mutationRateLimits' | 'compiledExecution'>>;
+  config: Pick<Config, 'nodeEnv' | 'routerSecrets'> & Partial<Pick<Config, 'mutationRateLimits' | 'compiledExecution' | 'console'>>;
   schema: GraphQLSchema;
   db: Database;
   /** The pool subscriptions read through (default: `db`); see Config.subscriptionPoolSize. */
@@ -320,6 +321,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await apollo.start();
 
   // Prometheus text format; expose it to the monitoring network only
+  // the console's static files (console.ts), unless CONSOLE=off; loaded once
+  if (deps.config.console !== false) {
+    const assets = loadConsole();
+    app.get(['/console', '/console/', '/console/:file'], (req, res) => serveConsole(assets, req, res));
+  }
+
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', registry.contentType);
     res.end(await registry.metrics());

@@ -1,0 +1,126 @@
+/**
+ * An order: what it is (status, customer, method, address, total), its lines with what was
+ * cancelled and returned, its holds, its fulfillment groups, and the timeline of its events.
+ */
+import { gql } from '../api';
+import { badge, h, money, show, table, when } from '../dom';
+import type { Session } from '../session';
+
+export const ORDER_FIELDS = `
+  id number status method channel customerId version createdAt updatedAt canCancel
+  total { amount currencyCode }
+  shippingAddress { name line1 line2 city region postalCode countryCode }
+  pickupLocation { id code name }
+  lines { id sku quantity cancelledQuantity returnedQuantity cancellableQuantity returnableQuantity unitPrice { amount currencyCode } }
+  holds { id type reason createdAt releaseAt releasedAt releasedBy }
+  fulfillmentPlan {
+    id version shipmentCount totalDistanceKm estimatedCost { amount currencyCode }
+    groups { id status method distanceKm promisedBy version location { id code name } lines { sku quantity } estimatedCost { amount currencyCode } }
+    unallocated { sku quantity }
+  }
+  events(first: 100) { sequence type status previousStatus actor fulfillmentGroupId at }`;
+
+const ORDER = `query ConsoleOrder($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
+const MORE_EVENTS = `query ConsoleOrderEvents($id: ID!, $after: Int!) { order(id: $id) { events(after: $after, first: 100) { sequence type status previousStatus actor fulfillmentGroupId at } } }`;
+/** Pages of events the API gives at most (100 each): a timeline longer than that says so. */
+const MAX_EVENT_PAGES = 20;
+
+export interface OrderView {
+  id: string; number: string; status: string; method: string; channel: string; customerId: string; version: number;
+  createdAt: string; updatedAt: string; canCancel: boolean; total: { amount: string; currencyCode: string };
+  shippingAddress: { name: string | null; line1: string; line2: string | null; city: string; region: string | null; postalCode: string; countryCode: string } | null;
+  pickupLocation: { id: string; code: string; name: string } | null;
+  lines: { id: string; sku: string; quantity: number; cancelledQuantity: number; returnedQuantity: number; cancellableQuantity: number; returnableQuantity: number; unitPrice: { amount: string; currencyCode: string } }[];
+  holds: { id: string; type: string; reason: string; createdAt: string; releaseAt: string | null; releasedAt: string | null; releasedBy: string | null }[];
+  fulfillmentPlan: {
+    id: string; version: number; shipmentCount: number; totalDistanceKm: number; estimatedCost: { amount: string; currencyCode: string };
+    groups: { id: string; status: string; method: string; distanceKm: number; promisedBy: string | null; version: number; location: { id: string; code: string; name: string }; lines: { sku: string; quantity: number }[]; estimatedCost: { amount: string; currencyCode: string } }[];
+    unallocated: { sku: string; quantity: number }[];
+  } | null;
+  events: { sequence: number; type: string; status: string; previousStatus: string | null; actor: string | null; fulfillmentGroupId: string | null; at: string }[];
+}
+
+export async function orderView(main: HTMLElement, _session: Session, id: string): Promise<void> {
+  show(main, h('p', { class: 'muted' }, 'Loading the order…'));
+  try {
+    const { order } = await gql<{ order: OrderView | null }>(ORDER, { id });
+    if (!order) {
+      show(main, h('p', { class: 'empty' }, 'No such order, or not one you may see.'), h('a', { href: '#/orders' }, '← Orders'));
+      return;
+    }
+    // the timeline in full: the API pages events by 100
+    for (let page = 1, last = order.events; last.length === 100 && page < MAX_EVENT_PAGES; page++) {
+      const more = await gql<{ order: { events: OrderView['events'] } | null }>(MORE_EVENTS, { id, after: last[last.length - 1].sequence });
+      last = more.order?.events ?? [];
+      order.events.push(...last);
+    }
+    show(main, renderOrder(order));
+  } catch (err) {
+    show(main, h('p', { class: 'error', role: 'alert' }, (err as Error).message), h('a', { href: '#/orders' }, '← Orders'));
+  }
+}
+
+const km = (n: number) => `${n.toFixed(1)} km`;
+
+export function renderOrder(o: OrderView): HTMLElement {
+  const a = o.shippingAddress;
+  const fact = (label: string, value: Node | string) => [h('dt', {}, label), h('dd', {}, value)];
+  const plan = o.fulfillmentPlan;
+  return h('article', { class: 'order', id: 'order', 'data-order-id': o.id, 'data-version': o.version },
+    h('header', { class: 'order-head' },
+      h('a', { href: '#/orders', class: 'back' }, '← Orders'),
+      h('h1', {}, `Order ${o.number}`, ' ', h('span', { id: 'order-status' }, badge(o.status))),
+      h('p', { class: 'muted' }, `version ${o.version} · updated ${when(o.updatedAt)}`),
+    ),
+    h('section', { class: 'card' },
+      h('dl', { class: 'facts' },
+        fact('Customer', o.customerId),
+        fact('Channel', o.channel),
+        fact('Method', o.method.replace(/_/g, ' ')),
+        fact('Placed', when(o.createdAt)),
+        fact('Total', money(o.total)),
+        a ? fact('Ship to', [a.name, a.line1, a.line2, `${a.postalCode} ${a.city}`, a.region, a.countryCode].filter(Boolean).join(', ')) : [],
+        o.pickupLocation ? fact('Pick up at', `${o.pickupLocation.code} · ${o.pickupLocation.name}`) : [],
+      ),
+    ),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Lines'),
+      table(['SKU', 'Ordered', 'Cancelled', 'Returned', 'Cancellable', 'Returnable', 'Unit price'],
+        o.lines.map((l) => [l.sku, num(l.quantity), num(l.cancelledQuantity), num(l.returnedQuantity), num(l.cancellableQuantity), num(l.returnableQuantity), h('span', { class: 'num' }, money(l.unitPrice))]),
+        { id: 'lines' }),
+    ),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Holds'),
+      o.holds.length
+        ? table(['Type', 'Reason', 'Placed', 'Releases at', 'Released'],
+          o.holds.map((x) => [x.type.replace(/_/g, ' '), x.reason, when(x.createdAt), when(x.releaseAt), x.releasedAt ? `${when(x.releasedAt)}${x.releasedBy ? ` by ${x.releasedBy}` : ''}` : 'active']),
+          { id: 'holds' })
+        : h('p', { class: 'muted' }, 'No holds.'),
+    ),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Fulfillment'),
+      plan
+        ? [
+          h('p', { class: 'muted' }, `Plan version ${plan.version}: ${plan.shipmentCount} shipment${plan.shipmentCount === 1 ? '' : 's'}, ${km(plan.totalDistanceKm)} in all, estimated ${money(plan.estimatedCost)}.`),
+          table(['Location', 'Method', 'Status', 'Lines', 'Distance', 'Cost', 'Promised by'],
+            plan.groups.map((g) => [`${g.location.code} · ${g.location.name}`, g.method.replace(/_/g, ' '), badge(g.status),
+              g.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', '), km(g.distanceKm), money(g.estimatedCost), when(g.promisedBy)]),
+            { id: 'groups' }),
+          plan.unallocated.length ? h('p', { class: 'warning' }, `Not allocated: ${plan.unallocated.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}`) : null,
+        ]
+        : h('p', { class: 'muted' }, 'No fulfillment plan yet.'),
+    ),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Timeline'),
+      h('ol', { class: 'timeline', id: 'timeline' },
+        o.events.map((e) => h('li', { 'data-sequence': e.sequence },
+          h('time', { datetime: e.at }, when(e.at)), ' ',
+          h('strong', {}, e.type.replace(/_/g, ' ')), ' ',
+          e.previousStatus && e.previousStatus !== e.status ? [badge(e.previousStatus), ' → '] : null, badge(e.status),
+          e.actor ? h('span', { class: 'muted' }, ` by ${e.actor}`) : null,
+        ))),
+    ),
+  );
+}
+
+const num = (n: number) => h('span', { class: 'num' }, n);

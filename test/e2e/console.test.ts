@@ -1,0 +1,217 @@
+/**
+ * The console at /console, against the real process entry (`start`) on a test database with
+ * the demo network: its files and headers over HTTP, and the page itself in Debian's Chromium
+ * driven by playwright-core (headless): signing in, searching, paging and an order's page. A
+ * screenshot of the order page is written to test-artifacts/console-order.png.
+ *
+ * The browser part needs /usr/bin/chromium (or CHROMIUM_PATH). Without one it is skipped with
+ * a message, so that `npm test` passes on a machine without a browser; `.ci/run` installs
+ * Chromium and sets CONSOLE_BROWSER_REQUIRED=1, under which a missing browser fails the run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { start, type Running } from '../../src/main';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import type { Role } from '../../src/auth/principal';
+import { CONSOLE_CSP } from '../../src/console';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { TEST_SECRET } from '../helpers/app';
+import { orderInput } from '../helpers/fixtures';
+import { PlaceOrderDocument } from '../generated/graphql';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveBrowser = fs.existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CONSOLE_BROWSER_REQUIRED === '1') {
+  throw new Error(`CONSOLE_BROWSER_REQUIRED=1 but there is no browser at ${CHROMIUM} (apt-get install chromium)`);
+}
+if (!haveBrowser) process.stderr.write(`console.test.ts: no browser at ${CHROMIUM}: the browser tests are skipped (apt-get install chromium)\n`);
+
+let tdb: TestDatabase;
+let running: Running;
+let base: string;
+
+beforeAll(async () => {
+  // the page is bundled by the build; build it here too, so that the test sees this tree's sources
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-console.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building the console failed: ${built.stderr}`);
+  tdb = await createTestDatabase(2);
+  running = await start(loadConfig({ NODE_ENV: 'test', DATABASE_URL: tdb.url, JWT_SECRET: TEST_SECRET, PORT: '0', SEED_DEMO: '1', SWEEP_INTERVAL_MS: '0' }), silentLogger);
+  base = running.url.replace(/\/graphql$/, '');
+});
+afterAll(async () => {
+  await running?.stop();
+  await tdb?.drop();
+});
+
+const token = (role: Role, sub = `${role.toLowerCase()}-console`) => running.verifier.sign({ sub, role });
+
+async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables: V, role: Role): Promise<T> {
+  const res = await fetch(running.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role)}` },
+    body: JSON.stringify({ query: print(doc), variables }),
+  });
+  const json = (await res.json()) as { data: T; errors?: unknown[] };
+  if (json.errors) throw new Error(JSON.stringify(json.errors));
+  return json.data;
+}
+
+let placed = 0;
+async function placeOrder(customerId: string, sku = 'TEE-0001-S'): Promise<{ id: string; number: string }> {
+  const r = await gql(PlaceOrderDocument, { input: orderInput({ customerId, lines: [{ sku, quantity: 1, unitPrice: '19.99' }] }), key: `console-${++placed}` }, 'SERVICE');
+  if (!r.placeOrder.order) throw new Error(`placeOrder failed: ${JSON.stringify(r.placeOrder.userErrors)}`);
+  return { id: r.placeOrder.order.id, number: r.placeOrder.order.number };
+}
+
+describe('the console over HTTP', () => {
+  it('serves the page and its files with a same-origin CSP, revalidated by ETag', async () => {
+    const page = await fetch(`${base}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await page.text()).toContain('<script type="module" src="app.js"></script>');
+    const app = await fetch(`${base}/console/app.js`);
+    expect(app.status).toBe(200);
+    expect(app.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const etag = app.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    const again = await fetch(`${base}/console/app.js`, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    const bare = await fetch(`${base}/console`, { redirect: 'manual' });
+    expect(bare.status).toBe(308);
+    expect(bare.headers.get('location')).toBe('/console/');
+  });
+
+  it('answers 404 for anything else under /console, and for paths that try to leave it', async () => {
+    for (const p of ['/console/nope.js', '/console/..%2Fpackage.json', '/console/%2e%2e/package.json', '/console/index.html.bak']) {
+      const res = await fetch(`${base}${p}`);
+      expect([p, res.status]).toEqual([p, 404]);
+    }
+  });
+
+  it('is not served with CONSOLE=off', async () => {
+    const db = await createTestDatabase(1);
+    const off = await start(loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, JWT_SECRET: TEST_SECRET, PORT: '0', SEED_DEMO: '0', SWEEP_INTERVAL_MS: '0', CONSOLE: 'off' }), silentLogger);
+    try {
+      const res = await fetch(off.url.replace(/\/graphql$/, '/console/'));
+      expect(res.status).toBe(404);
+    } finally {
+      await off.stop();
+      await db.drop();
+    }
+  });
+});
+
+(haveBrowser ? describe : describe.skip)('the console in Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+  });
+  afterEach(async () => {
+    await page.close();
+    // a CSP violation or a script error is a failure even when the page still works
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  /** Waits (at most 10 s) until the result list has `n` orders. The page's CSP forbids the evaluated strings of waitForFunction. */
+  async function rows(n: number): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      if ((await page.$$('#order-list .order-link')).length === n) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the list never had ${n} orders`);
+  }
+
+  async function signIn(role: Role, sub?: string): Promise<void> {
+    await page.goto(`${base}/console/`);
+    await page.fill('#token', await token(role, sub));
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#who');
+  }
+
+  it('refuses a pasted text that is not a token, and says why', async () => {
+    await page.goto(`${base}/console/`);
+    await page.fill('#token', 'not a token');
+    await page.click('button[type=submit]');
+    await expect(page.textContent('#signin-error')).resolves.toContain('three parts');
+    expect(await page.$('#who')).toBeNull();
+  });
+
+  it('finds a customer’s orders, pages through them, and opens one', async () => {
+    const customer = 'cust-console-paging';
+    const placed: { id: string; number: string }[] = [];
+    for (let i = 0; i < 23; i++) placed.push(await placeOrder(customer));
+    await placeOrder('someone-else');
+    await signIn('AGENT');
+    expect(await page.textContent('#who')).toContain('AGENT');
+
+    await page.fill('#q-customer', customer);
+    await page.click('form.search button[type=submit]');
+    await page.waitForSelector('#order-list');
+    const numbers = () => page.$$eval('#order-list .order-link', (as) => as.map((a) => a.textContent));
+    const newestFirst = placed.map((o) => o.number).reverse();
+    expect(await numbers()).toEqual(newestFirst.slice(0, 20));
+    expect(page.url()).toContain(`customer=${customer}`);
+
+    await page.click('#page-older');
+    await rows(3);
+    expect(await numbers()).toEqual(newestFirst.slice(20));
+    expect(await page.$('#page-older')).toBeNull();
+    await page.click('#page-newer');
+    await rows(20);
+    expect(await numbers()).toEqual(newestFirst.slice(0, 20));
+
+    await page.click(`#order-list a:text-is("${newestFirst[0]}")`);
+    await page.waitForSelector('#order, main .error');
+    expect(await page.$$eval('main .error', (e) => e.map((x) => x.textContent))).toEqual([]);
+    expect(await page.textContent('#order h1')).toContain(newestFirst[0]);
+    expect(await page.$$eval('#lines tbody tr', (rows) => rows.map((r) => r.querySelector('td')?.textContent))).toEqual(['TEE-0001-S']);
+    expect(await page.$$eval('#timeline li', (li) => li.length)).toBeGreaterThan(0);
+    expect(await page.textContent('#order-status')).toBe('ALLOCATED');
+    expect(await page.$$eval('#groups tbody tr', (rows) => rows.length)).toBe(1);
+
+    fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'console-order.png'), fullPage: true });
+  });
+
+  it('goes to an order by its number, and says when there is none', async () => {
+    const order = await placeOrder('cust-console-number');
+    await signIn('AGENT');
+    await page.fill('#q-number', order.number);
+    await page.click('form.search button[type=submit]');
+    await page.waitForSelector('#order');
+    expect(page.url()).toContain(`#/orders/${order.id}`);
+    await page.goto(`${base}/console/#/orders?number=does-not-exist`);
+    await expect(page.waitForSelector('.results .empty').then((e) => e.textContent())).resolves.toContain('No order numbered does-not-exist');
+  });
+
+  it('shows a customer only their own orders', async () => {
+    const mine = await placeOrder('cust-console-own');
+    await placeOrder('cust-console-other');
+    await signIn('CUSTOMER', 'cust-console-own');
+    await page.goto(`${base}/console/#/orders?customer=cust-console-other`);
+    await page.waitForSelector('#order-list');
+    expect(await page.$$eval('#order-list .order-link', (as) => as.map((a) => a.textContent))).toEqual([mine.number]);
+    expect(await page.isDisabled('#q-customer')).toBe(true);
+  });
+});
