@@ -4,7 +4,9 @@
  */
 import { gql } from '../api';
 import { badge, h, money, show, table, when } from '../dom';
+import { onLiveState, subscribe, type LiveState } from '../live';
 import type { Session } from '../session';
+import { isDirty, orderActions } from './actions';
 
 export const ORDER_FIELDS = `
   id number status method channel customerId version createdAt updatedAt canCancel
@@ -15,7 +17,7 @@ export const ORDER_FIELDS = `
   holds { id type reason createdAt releaseAt releasedAt releasedBy }
   fulfillmentPlan {
     id version shipmentCount totalDistanceKm estimatedCost { amount currencyCode }
-    groups { id status method distanceKm promisedBy version location { id code name } lines { sku quantity } estimatedCost { amount currencyCode } }
+    groups { id status method distanceKm promisedBy version nextStates location { id code name } lines { sku quantity } estimatedCost { amount currencyCode } }
     unallocated { sku quantity }
   }
   events(first: 100) { sequence type status previousStatus actor fulfillmentGroupId at }`;
@@ -34,35 +36,90 @@ export interface OrderView {
   holds: { id: string; type: string; reason: string; createdAt: string; releaseAt: string | null; releasedAt: string | null; releasedBy: string | null }[];
   fulfillmentPlan: {
     id: string; version: number; shipmentCount: number; totalDistanceKm: number; estimatedCost: { amount: string; currencyCode: string };
-    groups: { id: string; status: string; method: string; distanceKm: number; promisedBy: string | null; version: number; location: { id: string; code: string; name: string }; lines: { sku: string; quantity: number }[]; estimatedCost: { amount: string; currencyCode: string } }[];
+    groups: { id: string; status: string; method: string; distanceKm: number; promisedBy: string | null; version: number; nextStates: string[]; location: { id: string; code: string; name: string }; lines: { sku: string; quantity: number }[]; estimatedCost: { amount: string; currencyCode: string } }[];
     unallocated: { sku: string; quantity: number }[];
   } | null;
   events: { sequence: number; type: string; status: string; previousStatus: string | null; actor: string | null; fulfillmentGroupId: string | null; at: string }[];
 }
 
-export async function orderView(main: HTMLElement, _session: Session, id: string): Promise<void> {
+const ORDER_UPDATED = `subscription ConsoleOrderUpdated($orderId: ID!, $afterSequence: Int) {
+  orderUpdated(orderId: $orderId, afterSequence: $afterSequence) { sequence type status at }
+}`;
+
+async function loadOrder(id: string): Promise<OrderView | null> {
+  const { order } = await gql<{ order: OrderView | null }>(ORDER, { id });
+  if (!order) return null;
+  // the timeline in full: the API pages events by 100
+  for (let page = 1, last = order.events; last.length === 100 && page < MAX_EVENT_PAGES; page++) {
+    const more = await gql<{ order: { events: OrderView['events'] } | null }>(MORE_EVENTS, { id, after: last[last.length - 1].sequence });
+    last = more.order?.events ?? [];
+    order.events.push(...last);
+  }
+  return order;
+}
+
+const LIVE_TEXT: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Live updates stopped' };
+
+/**
+ * The order's page, kept current: every event of the order (from the one after the last the
+ * page shows, so none is missed across a reconnect) reloads it, at most every 250 ms. The
+ * actions panel is rebuilt with it unless the user is typing in it. Returns the function that
+ * stops the updates (when the page is left).
+ */
+export async function orderView(main: HTMLElement, session: Session, id: string): Promise<() => void> {
   show(main, h('p', { class: 'muted' }, 'Loading the order…'));
+  let order: OrderView | null;
   try {
-    const { order } = await gql<{ order: OrderView | null }>(ORDER, { id });
-    if (!order) {
-      show(main, h('p', { class: 'empty' }, 'No such order, or not one you may see.'), h('a', { href: '#/orders' }, '← Orders'));
-      return;
-    }
-    // the timeline in full: the API pages events by 100
-    for (let page = 1, last = order.events; last.length === 100 && page < MAX_EVENT_PAGES; page++) {
-      const more = await gql<{ order: { events: OrderView['events'] } | null }>(MORE_EVENTS, { id, after: last[last.length - 1].sequence });
-      last = more.order?.events ?? [];
-      order.events.push(...last);
-    }
-    show(main, renderOrder(order));
+    order = await loadOrder(id);
   } catch (err) {
     show(main, h('p', { class: 'error', role: 'alert' }, (err as Error).message), h('a', { href: '#/orders' }, '← Orders'));
+    return () => undefined;
   }
+  if (!order) {
+    show(main, h('p', { class: 'empty' }, 'No such order, or not one you may see.'), h('a', { href: '#/orders' }, '← Orders'));
+    return () => undefined;
+  }
+  const live = h('span', { id: 'live-state', class: 'live' });
+  const stopState = onLiveState((state, detail) => {
+    live.dataset.state = state;
+    live.textContent = state === 'failed' && detail ? `${LIVE_TEXT.failed}: ${detail}` : LIVE_TEXT[state];
+  });
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const draw = (o: OrderView) => {
+    const panel = main.querySelector('#actions');
+    const actions = isDirty(panel) ? panel : orderActions(o, session, refresh);
+    show(main, renderOrder(o, live, actions));
+  };
+  const refresh = () => {
+    if (timer || stopped) return;
+    timer = setTimeout(async () => {
+      timer = null;
+      try {
+        const fresh = await loadOrder(id);
+        if (fresh && !stopped) draw(fresh);
+      } catch {
+        // the next event or the next action tries again; the state pill shows a dead socket
+      }
+    }, 250);
+  };
+  draw(order);
+  const lastSequence = order.events.length ? order.events[order.events.length - 1].sequence : 0;
+  const unsubscribe = subscribe<{ orderUpdated: { sequence: number } }>(ORDER_UPDATED, { orderId: id, afterSequence: lastSequence }, (e) => e.orderUpdated.sequence, {
+    next: () => refresh(),
+    error: () => undefined,
+  });
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    unsubscribe();
+    stopState();
+  };
 }
 
 const km = (n: number) => `${n.toFixed(1)} km`;
 
-export function renderOrder(o: OrderView): HTMLElement {
+export function renderOrder(o: OrderView, live: Node, actions: Element | null): HTMLElement {
   const a = o.shippingAddress;
   const fact = (label: string, value: Node | string) => [h('dt', {}, label), h('dd', {}, value)];
   const plan = o.fulfillmentPlan;
@@ -70,8 +127,9 @@ export function renderOrder(o: OrderView): HTMLElement {
     h('header', { class: 'order-head' },
       h('a', { href: '#/orders', class: 'back' }, '← Orders'),
       h('h1', {}, `Order ${o.number}`, ' ', h('span', { id: 'order-status' }, badge(o.status))),
-      h('p', { class: 'muted' }, `version ${o.version} · updated ${when(o.updatedAt)}`),
+      h('p', { class: 'muted' }, `version ${o.version} · updated ${when(o.updatedAt)} · `, live),
     ),
+    h('div', { class: 'order-body' }, h('div', { class: 'order-main' },
     h('section', { class: 'card' },
       h('dl', { class: 'facts' },
         fact('Customer', o.customerId),
@@ -120,6 +178,7 @@ export function renderOrder(o: OrderView): HTMLElement {
           e.actor ? h('span', { class: 'muted' }, ` by ${e.actor}`) : null,
         ))),
     ),
+    ), actions),
   );
 }
 
