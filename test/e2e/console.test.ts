@@ -199,6 +199,24 @@ describe('the console over HTTP', () => {
     expect(await page.textContent('#order-status')).toBe('ALLOCATED');
     expect(await page.$$eval('#groups tbody tr', (rows) => rows.length)).toBe(1);
 
+    // the plan on its map: the chosen location, the destination, and every excluded location
+    // with the planner's reason, as the API gives them
+    const res = await fetch(running.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token('AGENT')}` },
+      body: JSON.stringify({ query: `query($id: ID!) { order(id: $id) { fulfillmentPlan { groups { location { id } } explanation { excluded { location { id } reason } } } } }`, variables: { id: placed[placed.length - 1].id } }),
+    });
+    const plan = ((await res.json()) as { data: { order: { fulfillmentPlan: { groups: { location: { id: string } }[]; explanation: { excluded: { location: { id: string }; reason: string }[] } } } } }).data.order.fulfillmentPlan;
+    expect(await page.$$eval('#plan-map [data-role="chosen"]', (g) => g.map((x) => x.getAttribute('data-location-id')))).toEqual(plan.groups.map((g) => g.location.id));
+    expect(await page.$$('#plan-map [data-role="destination"]')).toHaveLength(1);
+    const excluded = await page.$$eval('#plan-map [data-role="excluded"]', (g) => g.map((x) => [x.getAttribute('data-location-id'), x.getAttribute('data-reason')]));
+    expect(excluded.sort()).toEqual(plan.explanation.excluded.map((e) => [e.location.id, e.reason]).sort());
+    expect(await page.$$('#excluded tbody tr')).toHaveLength(excluded.length);
+    // every mark sits inside the drawing
+    const boxes = await page.$$eval('#plan-map circle, #plan-map rect', (els) => els.map((e) => { const b = e.getBoundingClientRect(); return [b.x, b.y]; }));
+    const frame = await page.$eval('#plan-map', (e) => { const b = e.getBoundingClientRect(); return [b.x, b.y, b.right, b.bottom]; });
+    for (const [x, y] of boxes) expect(x >= frame[0] - 1 && x <= frame[2] + 1 && y >= frame[1] - 1 && y <= frame[3] + 1).toBe(true);
+
     fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'console-order.png'), fullPage: true });
   });
@@ -253,6 +271,23 @@ describe('the console over HTTP', () => {
     await page.click('form[id^="action-release-"] button[type=submit]');
     await page.waitForSelector('#order-status .badge[data-status="ALLOCATED"]');
     expect(await page.$$eval('#holds tbody tr', (rows) => rows.map((r) => r.lastElementChild?.textContent))).toEqual([expect.stringContaining('by AGENT:agent-console')]);
+
+    // re-sourced away from the chosen location: the new plan's map shows it excluded, and why
+    const first = await page.$eval('#plan-map [data-role="chosen"]', (g) => g.getAttribute('data-location-id'));
+    await page.check(`#action-resource input[value="${first}"]`);
+    await page.click('#action-resource button[type=submit]');
+    await page.waitForSelector(`#plan-map [data-role="excluded"][data-location-id="${first}"][data-reason="EXCLUDED"]`);
+    const chosen = await page.$$eval('#plan-map [data-role="chosen"]', (g) => g.map((x) => x.getAttribute('data-location-id')));
+    expect(chosen.length).toBeGreaterThan(0);
+    expect(chosen).not.toContain(first);
+    expect(await page.$$eval('#excluded tbody tr td:last-child', (td) => td.map((x) => x.textContent))).toContain('left out by the rule or by a re-source');
+    // the actions follow the order (no hold to release; re-source offers the new location),
+    // while the form that showed a userError keeps what the user typed
+    expect(await page.$('form[id^="action-release-"]')).toBeNull();
+    expect(await page.$$eval('#action-resource input[type=checkbox]', (i) => i.map((x) => x.getAttribute('value')))).toEqual(chosen);
+    expect(await page.inputValue('#cancel-lines-reason')).toBe('customer changed their mind');
+    expect(await page.$$eval('#timeline li strong', (x) => x.map((e) => e.textContent))).toEqual(expect.arrayContaining([expect.stringMatching(/RESOURCED|REPLANNED|SOURCED/)]));
+    await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'console-order-resourced.png'), fullPage: true });
   });
 
   it('shows that it is reconnecting while the service is away, and then every event it missed', async () => {

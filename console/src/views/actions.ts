@@ -119,9 +119,9 @@ export function orderActions(o: OrderView, session: Session, done: () => void): 
   return forms.length ? h('aside', { class: 'card actions-panel', id: 'actions' }, h('h2', {}, 'Actions'), forms) : null;
 }
 
-/** Whether the user has typed into any form of the panel (then a live refresh leaves it alone). */
-export function isDirty(panel: Element | null): boolean {
-  if (!panel) return false;
-  return [...panel.querySelectorAll<HTMLInputElement>('input')].some((el) =>
+/** Whether the user has typed into a form, or it shows errors (then a live refresh leaves it as it is). */
+export function isDirty(form: Element): boolean {
+  if (form.querySelector('.user-errors li')) return true;
+  return [...form.querySelectorAll<HTMLInputElement>('input')].some((el) =>
     el.type === 'checkbox' ? el.checked : el.type === 'number' ? Number(el.value) > 0 : el.value.trim() !== '');
 }

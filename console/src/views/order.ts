@@ -6,12 +6,14 @@ import { gql } from '../api';
 import { badge, h, money, show, table, when } from '../dom';
 import { onLiveState, subscribe, type LiveState } from '../live';
 import type { Session } from '../session';
+import { locations, type Place } from '../locations';
 import { isDirty, orderActions } from './actions';
+import { planMap } from './plan-map';
 
 export const ORDER_FIELDS = `
   id number status method channel customerId version createdAt updatedAt canCancel
   total { amount currencyCode }
-  shippingAddress { name line1 line2 city region postalCode countryCode }
+  shippingAddress { name line1 line2 city region postalCode countryCode geo { lat lng } }
   pickupLocation { id code name }
   lines { id sku quantity cancelledQuantity returnedQuantity cancellableQuantity returnableQuantity unitPrice { amount currencyCode } }
   holds { id type reason createdAt releaseAt releasedAt releasedBy }
@@ -19,6 +21,12 @@ export const ORDER_FIELDS = `
     id version shipmentCount totalDistanceKm estimatedCost { amount currencyCode }
     groups { id status method distanceKm promisedBy version nextStates location { id code name } lines { sku quantity } estimatedCost { amount currencyCode } }
     unallocated { sku quantity }
+    explanation {
+      objective provenOptimal ruleVersion
+      breakdown { locationId cost distanceKm }
+      alternatives { locationIds objective shipmentCount }
+      excluded { location { id } reason }
+    }
   }
   events(first: 100) { sequence type status previousStatus actor fulfillmentGroupId at }`;
 
@@ -30,7 +38,7 @@ const MAX_EVENT_PAGES = 20;
 export interface OrderView {
   id: string; number: string; status: string; method: string; channel: string; customerId: string; version: number;
   createdAt: string; updatedAt: string; canCancel: boolean; total: { amount: string; currencyCode: string };
-  shippingAddress: { name: string | null; line1: string; line2: string | null; city: string; region: string | null; postalCode: string; countryCode: string } | null;
+  shippingAddress: { name: string | null; line1: string; line2: string | null; city: string; region: string | null; postalCode: string; countryCode: string; geo: { lat: number; lng: number } | null } | null;
   pickupLocation: { id: string; code: string; name: string } | null;
   lines: { id: string; sku: string; quantity: number; cancelledQuantity: number; returnedQuantity: number; cancellableQuantity: number; returnableQuantity: number; unitPrice: { amount: string; currencyCode: string } }[];
   holds: { id: string; type: string; reason: string; createdAt: string; releaseAt: string | null; releasedAt: string | null; releasedBy: string | null }[];
@@ -38,6 +46,12 @@ export interface OrderView {
     id: string; version: number; shipmentCount: number; totalDistanceKm: number; estimatedCost: { amount: string; currencyCode: string };
     groups: { id: string; status: string; method: string; distanceKm: number; promisedBy: string | null; version: number; nextStates: string[]; location: { id: string; code: string; name: string }; lines: { sku: string; quantity: number }[]; estimatedCost: { amount: string; currencyCode: string } }[];
     unallocated: { sku: string; quantity: number }[];
+    explanation: {
+      objective: number; provenOptimal: boolean; ruleVersion: number;
+      breakdown: { locationId: string; cost: number; distanceKm: number }[];
+      alternatives: { locationIds: string[]; objective: number; shipmentCount: number }[];
+      excluded: { location: { id: string }; reason: string }[];
+    };
   } | null;
   events: { sequence: number; type: string; status: string; previousStatus: string | null; actor: string | null; fulfillmentGroupId: string | null; at: string }[];
 }
@@ -63,14 +77,15 @@ const LIVE_TEXT: Record<LiveState, string> = { connecting: 'Connecting…', live
 /**
  * The order's page, kept current: every event of the order (from the one after the last the
  * page shows, so none is missed across a reconnect) reloads it, at most every 250 ms. The
- * actions panel is rebuilt with it unless the user is typing in it. Returns the function that
+ * actions are rebuilt with it, except a form the user is typing in. Returns the function that
  * stops the updates (when the page is left).
  */
 export async function orderView(main: HTMLElement, session: Session, id: string): Promise<() => void> {
   show(main, h('p', { class: 'muted' }, 'Loading the order…'));
   let order: OrderView | null;
+  let places: Map<string, Place>;
   try {
-    order = await loadOrder(id);
+    [order, places] = await Promise.all([loadOrder(id), locations()]);
   } catch (err) {
     show(main, h('p', { class: 'error', role: 'alert' }, (err as Error).message), h('a', { href: '#/orders' }, '← Orders'));
     return () => undefined;
@@ -87,9 +102,11 @@ export async function orderView(main: HTMLElement, session: Session, id: string)
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const draw = (o: OrderView) => {
-    const panel = main.querySelector('#actions');
-    const actions = isDirty(panel) ? panel : orderActions(o, session, refresh);
-    show(main, renderOrder(o, live, actions));
+    // a form the user is typing in stays as it is, if the order still offers it
+    const typing = [...main.querySelectorAll<HTMLFormElement>('#actions form')].filter(isDirty);
+    const actions = orderActions(o, session, refresh);
+    for (const form of typing) actions?.querySelector(`#${CSS.escape(form.id)}`)?.replaceWith(form);
+    show(main, renderOrder(o, live, actions, places));
   };
   const refresh = () => {
     if (timer || stopped) return;
@@ -119,7 +136,7 @@ export async function orderView(main: HTMLElement, session: Session, id: string)
 
 const km = (n: number) => `${n.toFixed(1)} km`;
 
-export function renderOrder(o: OrderView, live: Node, actions: Element | null): HTMLElement {
+export function renderOrder(o: OrderView, live: Node, actions: Element | null, places: Map<string, Place>): HTMLElement {
   const a = o.shippingAddress;
   const fact = (label: string, value: Node | string) => [h('dt', {}, label), h('dd', {}, value)];
   const plan = o.fulfillmentPlan;
@@ -165,6 +182,7 @@ export function renderOrder(o: OrderView, live: Node, actions: Element | null): 
               g.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', '), km(g.distanceKm), money(g.estimatedCost), when(g.promisedBy)]),
             { id: 'groups' }),
           plan.unallocated.length ? h('p', { class: 'warning' }, `Not allocated: ${plan.unallocated.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}`) : null,
+          planMap(o, places),
         ]
         : h('p', { class: 'muted' }, 'No fulfillment plan yet.'),
     ),

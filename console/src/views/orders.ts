@@ -6,6 +6,7 @@
  */
 import { gql } from '../api';
 import { badge, h, money, show, table, when } from '../dom';
+import { locations, type Place } from '../locations';
 import type { Session } from '../session';
 
 const STATUSES = ['PLACED', 'ON_HOLD', 'ALLOCATED', 'BACKORDERED', 'IN_FULFILLMENT', 'PARTIALLY_FULFILLED', 'FULFILLED', 'COMPLETED', 'CANCELLED', 'RETURNED'];
@@ -18,7 +19,6 @@ const LIST = `query ConsoleOrders($first: Int!, $after: String, $filter: OrderFi
   }
 }`;
 const BY_NUMBER = `query ConsoleOrderByNumber($number: String!) { orderByNumber(number: $number) { id } }`;
-const LOCATIONS = `query ConsoleLocations { locations { id code name } }`;
 
 interface Row {
   id: string; number: string; status: string; method: string; customerId: string; createdAt: string;
@@ -62,17 +62,15 @@ function dayStart(day: string, plusDays = 0): string | null {
 /** Cursors of the pages shown before the current one, per search (without its cursor). */
 const visited = new Map<string, string[]>();
 
-let locationsCache: Promise<{ id: string; code: string; name: string }[]> | null = null;
-
 export async function ordersView(main: HTMLElement, session: Session, search: Search): Promise<void> {
-  locationsCache ??= gql<{ locations: { id: string; code: string; name: string }[] }>(LOCATIONS).then((d) => d.locations).catch(() => []);
-  const locations = await locationsCache;
+  // the location filter's choices; without them the search still works
+  const places = [...(await locations().catch(() => new Map<string, Place>())).values()].sort((a, b) => a.code.localeCompare(b.code));
   const results = h('section', { class: 'results', 'aria-live': 'polite' });
   const field = (id: string, label: string, control: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, label), control);
   const number = h('input', { id: 'q-number', name: 'number', value: search.number, placeholder: 'e.g. 1000123', autocomplete: 'off' });
   const customer = h('input', { id: 'q-customer', name: 'customer', value: search.customer, placeholder: 'customer id', autocomplete: 'off', disabled: session.role === 'CUSTOMER' });
   const status = h('select', { id: 'q-status', name: 'status', multiple: true, size: 4 }, STATUSES.map((x) => h('option', { value: x, selected: search.status.includes(x) }, x.replace(/_/g, ' '))));
-  const location = h('select', { id: 'q-location', name: 'location' }, h('option', { value: '' }, 'Any location'), locations.map((l) => h('option', { value: l.id, selected: l.id === search.location }, `${l.code} · ${l.name}`)));
+  const location = h('select', { id: 'q-location', name: 'location' }, h('option', { value: '' }, 'Any location'), places.map((l) => h('option', { value: l.id, selected: l.id === search.location }, `${l.code} · ${l.name}`)));
   const from = h('input', { id: 'q-from', name: 'from', type: 'date', value: search.from });
   const to = h('input', { id: 'q-to', name: 'to', type: 'date', value: search.to });
   const form = h(
