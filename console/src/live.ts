@@ -14,6 +14,8 @@ import { currentSession } from './session';
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'failed';
 
 let client: Client | null = null;
+/** Subscriptions open: a socket closed with none (graphql-ws closes an idle one) is not "reconnecting". */
+let active = 0;
 let state: LiveState = 'connecting';
 const listeners = new Set<(s: LiveState, detail?: string) => void>();
 
@@ -45,13 +47,13 @@ function socket(): Client {
     // a refused token (4401, 4403) is not retried: the sink gets the error
     shouldRetry: (e) => !(typeof e === 'object' && e !== null && 'code' in e && [4400, 4401, 4403].includes((e as CloseEvent).code)),
     on: {
-      connecting: () => setState(everConnected ? 'reconnecting' : 'connecting'),
+      connecting: () => setState(everConnected && active > 0 ? 'reconnecting' : 'connecting'),
       connected: () => {
         everConnected = true;
         setState('live');
       },
       closed: () => {
-        if (everConnected && state !== 'failed') setState('reconnecting');
+        if (everConnected && active > 0 && state !== 'failed') setState('reconnecting');
       },
     },
   });
@@ -72,11 +74,13 @@ interface Sink<T> {
 
 /**
  * Subscribes `query` with `variables`; `sequenceOf` reads an event's sequence, and
- * `afterSequence` in the variables moves with it. Returns the unsubscribe function.
+ * `afterSequence` in the variables moves with it (null: live only until the first event).
+ * Returns the unsubscribe function.
  */
-export function subscribe<T>(query: string, variables: Record<string, unknown> & { afterSequence: number }, sequenceOf: (value: T) => number, sink: Sink<T>): () => void {
+export function subscribe<T>(query: string, variables: Record<string, unknown> & { afterSequence: number | null }, sequenceOf: (value: T) => number, sink: Sink<T>): () => void {
   const payload = { query, variables: { ...variables } };
-  return socket().subscribe<T>(payload, {
+  active++;
+  const unsubscribe = socket().subscribe<T>(payload, {
     next: (msg) => {
       if (msg.errors?.length) {
         sink.error(msg.errors[0].message);
@@ -84,7 +88,8 @@ export function subscribe<T>(query: string, variables: Record<string, unknown> &
       }
       if (!msg.data) return;
       const seq = sequenceOf(msg.data);
-      if (seq <= payload.variables.afterSequence) return;
+      const after = payload.variables.afterSequence;
+      if (after !== null && seq <= after) return;
       payload.variables.afterSequence = seq;
       sink.next(msg.data);
     },
@@ -96,4 +101,11 @@ export function subscribe<T>(query: string, variables: Record<string, unknown> &
     },
     complete: () => undefined,
   });
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    active--;
+    unsubscribe();
+  };
 }

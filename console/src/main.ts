@@ -3,7 +3,8 @@
  * the public GraphQL API only (api.ts), as any team's own UI would.
  *   #/signin            paste a token
  *   #/orders?…          search orders
- *   #/orders/<id>       one order
+ *   #/orders/<id>       one order, live
+ *   #/store[/<id>]      a location's work queue, live
  */
 import { h, show } from './dom';
 import { closeLive } from './live';
@@ -11,6 +12,7 @@ import { currentSession, signOut, type Session } from './session';
 import { signInView } from './views/signin';
 import { ordersView, searchFrom } from './views/orders';
 import { orderView } from './views/order';
+import { storeView } from './views/store';
 
 const header = document.getElementById('top') as HTMLElement;
 const main = document.getElementById('main') as HTMLElement;
@@ -22,7 +24,10 @@ function nav(session: Session | null): void {
   }
   show(header,
     h('a', { class: 'brand', href: '#/orders' }, 'Orders console'),
-    h('nav', { class: 'links' }, h('a', { href: '#/orders' }, 'Orders')),
+    h('nav', { class: 'links' },
+      h('a', { href: '#/orders' }, 'Orders'),
+      session.role !== 'CUSTOMER' ? h('a', { href: '#/store', id: 'nav-store' }, session.role === 'STORE' ? 'My queue' : 'Location queues') : null,
+    ),
     h('span', { class: 'who', id: 'who' }, h('span', { class: 'role' }, session.role), ' ', session.sub),
     h('button', { type: 'button', id: 'sign-out', onclick: () => { signOut(); window.location.hash = '#/signin'; void route(); } }, 'Sign out'),
   );
@@ -46,15 +51,16 @@ async function route(): Promise<void> {
     return;
   }
   const order = /^\/orders\/([0-9a-fA-F-]{36})$/.exec(path);
-  if (order) {
-    const hash = window.location.hash;
-    const stop = await orderView(main, session, order[1]);
-    // left while loading: stop at once
+  const hash = window.location.hash;
+  /** Keeps a page's stop function, or calls it at once when the page was left while loading. */
+  const keep = (stop: () => void) => {
     if (window.location.hash === hash) leave = stop;
     else stop();
-    return;
-  }
+  };
+  if (order) return keep(await orderView(main, session, order[1]));
   if (path === '/orders') return ordersView(main, session, searchFrom(new URLSearchParams(query)));
+  const store = /^\/store(?:\/([0-9a-fA-F-]{36}))?$/.exec(path);
+  if (store && session.role !== 'CUSTOMER') return keep(await storeView(main, session, store[1] ?? null));
   window.location.replace('#/orders');
 }
 

@@ -22,7 +22,7 @@ import { CONSOLE_CSP } from '../../src/console';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/app';
 import { orderInput } from '../helpers/fixtures';
-import { HoldOrderDocument, PlaceOrderDocument } from '../generated/graphql';
+import { AdvanceFulfillmentDocument, HoldOrderDocument, PlaceOrderDocument } from '../generated/graphql';
 import { Database } from '../../src/db/database';
 import { createServices } from '../../src/services';
 
@@ -55,13 +55,25 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-const token = (role: Role, sub = `${role.toLowerCase()}-console`) => running.verifier.sign({ sub, role });
+const token = (role: Role, sub = `${role.toLowerCase()}-console`, locationIds?: string[]) => running.verifier.sign({ sub, role, locationIds });
 
-async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables: V, role: Role, sub?: string): Promise<T> {
+async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables: V, role: Role, sub?: string, locationIds?: string[]): Promise<T> {
   const res = await fetch(running.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role, sub)}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role, sub, locationIds)}` },
     body: JSON.stringify({ query: print(doc), variables }),
+  });
+  const json = (await res.json()) as { data: T; errors?: unknown[] };
+  if (json.errors) throw new Error(JSON.stringify(json.errors));
+  return json.data;
+}
+
+/** A query by its text, for what the typed operations do not select. */
+async function raw<T>(query: string, variables: Record<string, unknown>, role: Role = 'AGENT'): Promise<T> {
+  const res = await fetch(running.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role)}` },
+    body: JSON.stringify({ query, variables }),
   });
   const json = (await res.json()) as { data: T; errors?: unknown[] };
   if (json.errors) throw new Error(JSON.stringify(json.errors));
@@ -151,9 +163,9 @@ describe('the console over HTTP', () => {
     throw new Error(`the list never had ${n} orders`);
   }
 
-  async function signIn(role: Role, sub?: string): Promise<void> {
+  async function signIn(role: Role, sub?: string, locationIds?: string[]): Promise<void> {
     await page.goto(`${base}/console/`);
-    await page.fill('#token', await token(role, sub));
+    await page.fill('#token', await token(role, sub, locationIds));
     await page.click('button[type=submit]');
     await page.waitForSelector('#who');
   }
@@ -288,6 +300,36 @@ describe('the console over HTTP', () => {
     expect(await page.inputValue('#cancel-lines-reason')).toBe('customer changed their mind');
     expect(await page.$$eval('#timeline li strong', (x) => x.map((e) => e.textContent))).toEqual(expect.arrayContaining([expect.stringMatching(/RESOURCED|REPLANNED|SOURCED/)]));
     await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'console-order-resourced.png'), fullPage: true });
+  });
+
+  it('shows a store its queue, live, and lets it advance its group from the order', async () => {
+    const order = await placeOrder('cust-console-store');
+    const { order: o } = await raw<{ order: { fulfillmentPlan: { groups: { id: string; version: number; location: { id: string; code: string } }[] } } }>(
+      'query($id: ID!) { order(id: $id) { fulfillmentPlan { groups { id version location { id code } } } } }', { id: order.id });
+    const group = o.fulfillmentPlan.groups[0];
+    const storeSub = `store-console-${group.location.code}`;
+    await signIn('STORE', storeSub, [group.location.id]);
+    await page.click('#nav-store');
+    await page.waitForSelector('#queue, #queue-card .error');
+    expect(await page.$$eval('#queue-card .error', (e) => e.map((x) => x.textContent))).toEqual([]);
+    await page.waitForSelector('#live-state[data-state="live"]');
+    expect(await page.$$eval('#queue .order-link', (a) => a.map((x) => x.textContent))).toContain(order.number);
+    expect(await page.textContent(`#queue [data-group-id="${group.id}"]`)).toBe('PENDING');
+
+    // the location accepts the group elsewhere (another device): the queue follows, and the event shows
+    const accepted = await gql(AdvanceFulfillmentDocument, { groupId: group.id, to: 'ACCEPTED', expectedVersion: group.version }, 'STORE', storeSub, [group.location.id]);
+    expect(accepted.advanceFulfillment.userErrors).toEqual([]);
+    await page.waitForSelector(`#queue [data-group-id="${group.id}"] .badge[data-status="ACCEPTED"]`);
+    await page.waitForSelector('#feed li strong:text-is("GROUP ACCEPTED")');
+
+    // from the order's page, the store starts picking: its own group offers the next states
+    await page.click(`#queue a:text-is("${order.number}")`);
+    await page.waitForSelector(`#action-advance-${group.id}`);
+    expect(await page.$('#action-hold')).toBeNull(); // a store does not hold orders
+    await page.selectOption(`#advance-to-${group.id}`, 'PICKING');
+    await page.click(`#action-advance-${group.id} button[type=submit]`);
+    await page.waitForSelector('#groups .badge[data-status="PICKING"]');
+    expect(await page.textContent('#order-status')).toBe('IN FULFILLMENT');
   });
 
   it('shows that it is reconnecting while the service is away, and then every event it missed', async () => {
