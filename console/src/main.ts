@@ -5,6 +5,7 @@
  *   #/orders?…          search orders
  *   #/orders/<id>       one order, live
  *   #/store[/<id>]      a location's work queue, live
+ *   #/rules             sourcing rules and a draft's simulation (ADMIN)
  */
 import { h, show } from './dom';
 import { closeLive } from './live';
@@ -13,6 +14,7 @@ import { signInView } from './views/signin';
 import { ordersView, searchFrom } from './views/orders';
 import { orderView } from './views/order';
 import { storeView } from './views/store';
+import { rulesView } from './views/rules';
 
 const header = document.getElementById('top') as HTMLElement;
 const main = document.getElementById('main') as HTMLElement;
@@ -27,6 +29,7 @@ function nav(session: Session | null): void {
     h('nav', { class: 'links' },
       h('a', { href: '#/orders' }, 'Orders'),
       session.role !== 'CUSTOMER' ? h('a', { href: '#/store', id: 'nav-store' }, session.role === 'STORE' ? 'My queue' : 'Location queues') : null,
+      session.role === 'ADMIN' ? h('a', { href: '#/rules', id: 'nav-rules' }, 'Sourcing rules') : null,
     ),
     h('span', { class: 'who', id: 'who' }, h('span', { class: 'role' }, session.role), ' ', session.sub),
     h('button', { type: 'button', id: 'sign-out', onclick: () => { signOut(); window.location.hash = '#/signin'; void route(); } }, 'Sign out'),
@@ -61,6 +64,7 @@ async function route(): Promise<void> {
   if (path === '/orders') return ordersView(main, session, searchFrom(new URLSearchParams(query)));
   const store = /^\/store(?:\/([0-9a-fA-F-]{36}))?$/.exec(path);
   if (store && session.role !== 'CUSTOMER') return keep(await storeView(main, session, store[1] ?? null));
+  if (path === '/rules' && session.role === 'ADMIN') return rulesView(main, session);
   window.location.replace('#/orders');
 }
 

@@ -332,6 +332,55 @@ describe('the console over HTTP', () => {
     expect(await page.textContent('#order-status')).toBe('IN FULFILLMENT');
   });
 
+  it('lets an admin simulate a draft rule, drawn beside the rules that served the orders, and save it', async () => {
+    for (let i = 0; i < 3; i++) await placeOrder(`cust-console-rules-${i}`);
+    await signIn('ADMIN');
+    await page.click('#nav-rules');
+    await page.waitForSelector('#rules');
+    const ruleIds = await page.$$eval('#rules .edit-rule', (b) => b.map((x) => x.getAttribute('data-rule-id')));
+    expect(ruleIds.length).toBeGreaterThan(0);
+
+    // a draft of the first rule, with shipments ten times dearer
+    const draft = JSON.parse(await page.inputValue('#draft')) as { id: string; expectedVersion: number; cost: { perShipment: number } } & Record<string, unknown>;
+    expect(draft.id).toBe(ruleIds[0]);
+    draft.cost.perShipment *= 10;
+    await page.fill('#draft', JSON.stringify(draft, null, 2));
+    await page.fill('#last-orders', '50');
+    await page.click('#simulate');
+    await page.waitForSelector('#sim-chart');
+    const { expectedVersion: _v, ...rule } = draft;
+    const { simulateSourcingRule: api } = await raw<{ simulateSourcingRule: { ordersMatched: number; served: Record<string, number>; draft: Record<string, number> } }>(
+      'query($rule: SourcingRuleInput!) { simulateSourcingRule(rule: $rule, lastOrders: 50) { ordersMatched served { meanCost shipmentsPerOrder meanDistanceKm fillRate } draft { meanCost shipmentsPerOrder meanDistanceKm fillRate } } }',
+      { rule }, 'ADMIN');
+    expect(api.ordersMatched).toBeGreaterThan(0);
+    const drawn = await page.$$eval('#sim-chart [data-metric]', (g) => g.map((x) => [x.getAttribute('data-metric'), x.querySelector('[data-series="served"]')?.textContent, x.querySelector('[data-series="draft"]')?.textContent]));
+    const digits: Record<string, number> = { meanCost: 2, shipmentsPerOrder: 2, meanDistanceKm: 1, fillRate: 3 };
+    expect(drawn).toEqual(Object.keys(digits).map((k) => [k, api.served[k].toFixed(digits[k]), api.draft[k].toFixed(digits[k])]));
+    expect(await page.textContent('#simulation-summary')).toContain(`${api.ordersMatched} matched`);
+
+    // the API refuses a bad draft: its userError under the form, nothing saved
+    await page.fill('#draft', JSON.stringify({ ...draft, name: ' ' }, null, 2));
+    await page.click('#save-rule');
+    await expect(page.waitForSelector('#draft-errors li').then((e) => e.textContent())).resolves.toContain('name must be 1-200 characters');
+    // not JSON: said so, nothing sent
+    await page.fill('#draft', '{ "name": ');
+    await page.click('#simulate');
+    await expect(page.waitForSelector('#draft-errors li[data-code="JSON"]').then((e) => e.textContent())).resolves.toContain('not valid JSON');
+
+    // saved: a new version of the rule, in the table and in the draft
+    await page.fill('#draft', JSON.stringify(draft, null, 2));
+    await page.click('#save-rule');
+    await page.waitForSelector('#draft-saved:has-text("Saved: version")');
+    expect(await page.textContent(`[data-rule-version="${draft.id}"]`)).toBe(String(draft.expectedVersion + 1));
+    expect(JSON.parse(await page.inputValue('#draft'))).toMatchObject({ id: draft.id, expectedVersion: draft.expectedVersion + 1, cost: { perShipment: draft.cost.perShipment } });
+    await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'console-rules.png'), fullPage: true });
+    // put the rule back as it was, for the tests after this one
+    draft.cost.perShipment /= 10;
+    await page.fill('#draft', JSON.stringify({ ...draft, expectedVersion: draft.expectedVersion + 1 }, null, 2));
+    await page.click('#save-rule');
+    await page.waitForSelector(`[data-rule-version="${draft.id}"]:text-is("${draft.expectedVersion + 2}")`);
+  });
+
   it('shows that it is reconnecting while the service is away, and then every event it missed', async () => {
     const order = await placeOrder('cust-console-reconnect');
     await signIn('AGENT');
