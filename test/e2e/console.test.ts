@@ -216,14 +216,19 @@ describe('the console over HTTP', () => {
     const res = await fetch(running.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await token('AGENT')}` },
-      body: JSON.stringify({ query: `query($id: ID!) { order(id: $id) { fulfillmentPlan { groups { location { id } } explanation { excluded { location { id } reason } } } } }`, variables: { id: placed[placed.length - 1].id } }),
+      body: JSON.stringify({ query: `query($id: ID!) { order(id: $id) { fulfillmentPlan { groups { location { id } } explanation { excluded { location { id } reason } alternatives { locationIds } } } } }`, variables: { id: placed[placed.length - 1].id } }),
     });
-    const plan = ((await res.json()) as { data: { order: { fulfillmentPlan: { groups: { location: { id: string } }[]; explanation: { excluded: { location: { id: string }; reason: string }[] } } } } }).data.order.fulfillmentPlan;
+    const plan = ((await res.json()) as { data: { order: { fulfillmentPlan: { groups: { location: { id: string } }[]; explanation: { excluded: { location: { id: string }; reason: string }[]; alternatives: { locationIds: string[] }[] } } } } }).data.order.fulfillmentPlan;
     expect(await page.$$eval('#plan-map [data-role="chosen"]', (g) => g.map((x) => x.getAttribute('data-location-id')))).toEqual(plan.groups.map((g) => g.location.id));
     expect(await page.$$('#plan-map [data-role="destination"]')).toHaveLength(1);
     const excluded = await page.$$eval('#plan-map [data-role="excluded"]', (g) => g.map((x) => [x.getAttribute('data-location-id'), x.getAttribute('data-reason')]));
     expect(excluded.sort()).toEqual(plan.explanation.excluded.map((e) => [e.location.id, e.reason]).sort());
     expect(await page.$$('#excluded tbody tr')).toHaveLength(excluded.length);
+    // the locations of the alternatives the planner weighed, other than the chosen ones
+    const considered = [...new Set(plan.explanation.alternatives.flatMap((a) => a.locationIds))].filter((id) => !plan.groups.some((g) => g.location.id === id)).sort();
+    expect(considered.length).toBeGreaterThan(0);
+    expect((await page.$$eval('#plan-map [data-role="considered"]', (g) => g.map((x) => x.getAttribute('data-location-id')))).sort()).toEqual(considered);
+    expect(await page.$$('#alternatives tbody tr')).toHaveLength(plan.explanation.alternatives.length);
     // every mark sits inside the drawing
     const boxes = await page.$$eval('#plan-map circle, #plan-map rect', (els) => els.map((e) => { const b = e.getBoundingClientRect(); return [b.x, b.y]; }));
     const frame = await page.$eval('#plan-map', (e) => { const b = e.getBoundingClientRect(); return [b.x, b.y, b.right, b.bottom]; });
@@ -231,6 +236,38 @@ describe('the console over HTTP', () => {
 
     fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'console-order.png'), fullPage: true });
+  });
+
+  it('filters by status, location and creation dates', async () => {
+    const customer = 'cust-console-filters';
+    const held = await placeOrder(customer);
+    const open = await placeOrder(customer);
+    await gql(HoldOrderDocument, { id: held.id, type: 'CUSTOMER_SERVICE', reason: 'address check' }, 'AGENT');
+    const { order } = await raw<{ order: { createdAt: string; fulfillmentPlan: { groups: { location: { id: string } }[] } } }>('query($id: ID!) { order(id: $id) { createdAt fulfillmentPlan { groups { location { id } } } } }', { id: open.id });
+    const at = order.fulfillmentPlan.groups[0].location.id;
+    await signIn('AGENT');
+    const search = async (fill: () => Promise<void>) => {
+      await page.goto(`${base}/console/#/orders`);
+      await page.waitForSelector('form.search');
+      await page.fill('#q-customer', customer);
+      await fill();
+      await page.click('form.search button[type=submit]');
+      await page.waitForSelector('#order-list, .results .empty');
+      return page.$$eval('#order-list .order-link', (as) => as.map((a) => a.textContent));
+    };
+    expect(await search(async () => { await page.selectOption('#q-status', ['ON_HOLD']); })).toEqual([held.number]);
+    expect(await search(async () => { await page.selectOption('#q-status', ['ALLOCATED', 'ON_HOLD']); })).toEqual([open.number, held.number]);
+    expect(await search(async () => { await page.selectOption('#q-location', at); })).toEqual(expect.arrayContaining([open.number]));
+    const other = await page.$$eval('#q-location option', (o) => o.map((x) => x.getAttribute('value')));
+    const elsewhere = other.find((id) => id && id !== at)!;
+    expect(await search(async () => { await page.selectOption('#q-location', elsewhere); })).toEqual([]);
+    // the days (UTC) the orders were placed on, and the day after
+    const today = order.createdAt.slice(0, 10);
+    const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const heldDay = (await raw<{ order: { createdAt: string } }>('query($id: ID!) { order(id: $id) { createdAt } }', { id: held.id })).order.createdAt.slice(0, 10);
+    expect(await search(async () => { await page.fill('#q-from', heldDay); await page.fill('#q-to', today); })).toEqual([open.number, held.number]);
+    expect(await search(async () => { await page.fill('#q-from', tomorrow); })).toEqual([]);
+    expect(page.url()).toContain(`from=${tomorrow}`);
   });
 
   it('goes to an order by its number, and says when there is none', async () => {

@@ -1,7 +1,8 @@
 /**
  * The fulfillment plan drawn as a map: the destination, each chosen location with its lines
- * and cost and a line to the destination, and every excluded location with the reason the
- * planner gave. No tiles (nothing outside the machine is reachable): an equirectangular
+ * and cost and a line to the destination, the locations of the alternatives the planner
+ * weighed (with the best objective each was part of), and every excluded location with the
+ * reason the planner gave. No tiles (nothing outside the machine is reachable): an equirectangular
  * projection of the coordinates, longitudes scaled by the cosine of the middle latitude so
  * that distances look right at the plan's own latitude. Every mark has a <title> (a tooltip,
  * and what a screen reader says); the tables beside it say the same in words.
@@ -13,6 +14,9 @@ import type { OrderView } from './order';
 const W = 720;
 const H = 420;
 const PAD = 36;
+/** Room for the labels, which sit right of their marks, and for the legend at the bottom. */
+const PAD_RIGHT = 130;
+const PAD_BOTTOM = 50;
 
 export const REASONS: Record<string, string> = {
   NO_STOCK: 'no stock of these SKUs',
@@ -37,10 +41,12 @@ function projection(points: Point[]): (p: Point) => [number, number] {
   // at least half a degree each way: a plan from one city still shows a neighbourhood
   const spanX = Math.max(0.5, Math.max(...xs) - Math.min(...xs));
   const spanY = Math.max(0.5, Math.max(...lats) - Math.min(...lats));
-  const scale = Math.min((W - 2 * PAD) / spanX, (H - 2 * PAD) / spanY);
+  const scale = Math.min((W - PAD - PAD_RIGHT) / spanX, (H - PAD - PAD_BOTTOM) / spanY);
   const cx = (Math.max(...xs) + Math.min(...xs)) / 2;
   const cy = (Math.max(...lats) + Math.min(...lats)) / 2;
-  return (p) => [W / 2 + (p.lng * k - cx) * scale, H / 2 - (p.lat - cy) * scale];
+  const midX = (PAD + W - PAD_RIGHT) / 2;
+  const midY = (PAD + H - PAD_BOTTOM) / 2;
+  return (p) => [midX + (p.lng * k - cx) * scale, midY - (p.lat - cy) * scale];
 }
 
 export function planMap(o: OrderView, places: Map<string, Place>): HTMLElement | null {
@@ -49,7 +55,18 @@ export function planMap(o: OrderView, places: Map<string, Place>): HTMLElement |
   const destination: Point | null = o.shippingAddress?.geo ?? (o.pickupLocation ? places.get(o.pickupLocation.id)?.geo ?? null : null);
   const chosen = plan.groups.map((g) => ({ g, at: places.get(g.location.id) })).filter((x): x is { g: typeof x.g; at: Place } => !!x.at);
   const excluded = plan.explanation.excluded.map((e) => ({ e, at: places.get(e.location.id) })).filter((x): x is { e: typeof x.e; at: Place } => !!x.at);
-  const points: Point[] = [...chosen.map((c) => c.at.geo), ...excluded.map((x) => x.at.geo), ...(destination ? [destination] : [])];
+  // locations of the alternatives the planner weighed, not chosen: each with its best alternative
+  const chosenIds = new Set(chosen.map((c) => c.at.id));
+  const best = new Map<string, { objective: number; with: string[] }>();
+  for (const a of plan.explanation.alternatives) {
+    for (const id of a.locationIds) {
+      if (chosenIds.has(id) || !places.has(id)) continue;
+      const seen = best.get(id);
+      if (!seen || a.objective < seen.objective) best.set(id, { objective: a.objective, with: a.locationIds });
+    }
+  }
+  const considered = [...best].map(([id, b]) => ({ at: places.get(id)!, ...b }));
+  const points: Point[] = [...chosen.map((c) => c.at.geo), ...excluded.map((x) => x.at.geo), ...considered.map((c) => c.at.geo), ...(destination ? [destination] : [])];
   if (!points.length) return null;
   const at = projection(points);
   const cost = new Map(plan.explanation.breakdown.map((b) => [b.locationId, b]));
@@ -62,6 +79,14 @@ export function planMap(o: OrderView, places: Map<string, Place>): HTMLElement |
       s('circle', { cx: x, cy: y, r: 6 }),
       s('path', { d: `M${x - 3.5},${y - 3.5} L${x + 3.5},${y + 3.5} M${x - 3.5},${y + 3.5} L${x + 3.5},${y - 3.5}` }),
       s('text', { x: x + 9, y: y + 4 }, place.code)));
+  }
+  for (const c of considered) {
+    const [x, y] = at(c.at.geo);
+    const codes = c.with.map((id) => places.get(id)?.code ?? id.slice(0, 8)).join(' + ');
+    marks.push(s('g', { class: 'considered', 'data-role': 'considered', 'data-location-id': c.at.id },
+      s('title', {}, `${c.at.code} · ${c.at.name}: considered (${codes}: objective ${c.objective.toFixed(2)}, +${(c.objective - plan.explanation.objective).toFixed(2)} over the chosen plan)`),
+      s('circle', { cx: x, cy: y, r: 6 }),
+      s('text', { x: x + 9, y: y + 4 }, c.at.code)));
   }
   if (destination) {
     const [dx, dy] = at(destination);
@@ -84,13 +109,14 @@ export function planMap(o: OrderView, places: Map<string, Place>): HTMLElement |
       s('text', { x: x + 12, y: y + 6, class: 'detail' }, `${units(g.lines.reduce((n, l) => n + l.quantity, 0))} · ${money(g.estimatedCost)}`)));
   }
 
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'plan-map', id: 'plan-map', role: 'img', 'aria-label': `Map of the plan: ${chosen.length} chosen location(s), ${excluded.length} excluded` },
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'plan-map', id: 'plan-map', role: 'img', 'aria-label': `Map of the plan: ${chosen.length} chosen location(s), ${considered.length} considered, ${excluded.length} excluded` },
     s('rect', { class: 'ground', x: 0, y: 0, width: W, height: H }),
     marks,
     s('g', { class: 'legend', transform: `translate(${PAD / 2},${H - 14})` },
       s('rect', { class: 'legend-destination', x: 0, y: -9, width: 10, height: 10, rx: 2 }), s('text', { x: 14, y: 0 }, 'destination'),
       s('circle', { class: 'legend-chosen', cx: 105, cy: -4, r: 6 }), s('text', { x: 115, y: 0 }, 'chosen'),
-      s('circle', { class: 'legend-excluded', cx: 185, cy: -4, r: 5 }), s('text', { x: 195, y: 0 }, 'excluded')));
+      s('circle', { class: 'legend-considered', cx: 185, cy: -4, r: 5 }), s('text', { x: 195, y: 0 }, 'considered'),
+      s('circle', { class: 'legend-excluded', cx: 285, cy: -4, r: 5 }), s('text', { x: 295, y: 0 }, 'excluded')));
 
   const code = (id: string) => places.get(id)?.code ?? id.slice(0, 8);
   const alternatives = plan.explanation.alternatives;
