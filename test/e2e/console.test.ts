@@ -165,6 +165,8 @@ describe('the console over HTTP', () => {
 
   async function signIn(role: Role, sub?: string, locationIds?: string[]): Promise<void> {
     await page.goto(`${base}/console/`);
+    await page.waitForSelector('#token, #sign-out');
+    if (await page.$('#sign-out')) await page.click('#sign-out');
     await page.fill('#token', await token(role, sub, locationIds));
     await page.click('button[type=submit]');
     await page.waitForSelector('#who');
@@ -367,6 +369,45 @@ describe('the console over HTTP', () => {
     await page.click(`#action-advance-${group.id} button[type=submit]`);
     await page.waitForSelector('#groups .badge[data-status="PICKING"]');
     expect(await page.textContent('#order-status')).toBe('IN FULFILLMENT');
+  });
+
+  it('lets a store reject its group (a reason is required) and a customer cancel their order, from the order’s page', async () => {
+    const order = await placeOrder('cust-console-cancel');
+    const { order: o } = await raw<{ order: { fulfillmentPlan: { groups: { id: string; location: { id: string } }[] } } }>(
+      'query($id: ID!) { order(id: $id) { fulfillmentPlan { groups { id location { id } } } } }', { id: order.id });
+    const group = o.fulfillmentPlan.groups[0];
+    await signIn('STORE', 'store-console-reject', [group.location.id]);
+    await page.goto(`${base}/console/#/orders/${order.id}`);
+    await page.waitForSelector(`#action-reject-${group.id}`);
+    await page.click(`#action-reject-${group.id} button[type=submit]`);
+    await expect(page.waitForSelector(`#action-reject-${group.id} .user-errors li`).then((e) => e.getAttribute('data-code'))).resolves.toBe('VALIDATION');
+    await page.fill(`#reject-reason-${group.id}`, 'shelf empty, stock count wrong');
+    await page.click(`#action-reject-${group.id} button[type=submit]`);
+    await page.waitForSelector('#timeline li strong:text-is("GROUP REJECTED")');
+
+    await signIn('CUSTOMER', 'cust-console-cancel');
+    await page.goto(`${base}/console/#/orders/${order.id}`);
+    await page.waitForSelector('#action-cancel');
+    expect(await page.$('#action-hold')).toBeNull(); // a customer does not hold orders
+    await page.fill('#cancel-reason', 'ordered the wrong size');
+    await page.click('#action-cancel button[type=submit]');
+    await page.waitForSelector('#order-status .badge[data-status="CANCELLED"]');
+    expect(await page.$$eval('#lines tbody td:nth-child(3)', (td) => td.map((x) => x.textContent))).toEqual(['1']);
+  });
+
+  it('lets an agent place a hold from the order’s page', async () => {
+    const order = await placeOrder('cust-console-hold');
+    await signIn('AGENT');
+    await page.goto(`${base}/console/#/orders/${order.id}`);
+    await page.waitForSelector('#action-hold');
+    await page.selectOption('#hold-type', 'ADDRESS');
+    await page.fill('#hold-reason', 'apartment number missing');
+    await page.click('#action-hold button[type=submit]');
+    await page.waitForSelector('#order-status .badge[data-status="ON_HOLD"]');
+    expect(await page.$$eval('#holds tbody tr td', (td) => td.map((x) => x.textContent))).toEqual(expect.arrayContaining(['ADDRESS', 'apartment number missing', 'active']));
+    // the form was sent and emptied: the panel offers the release now
+    expect(await page.inputValue('#hold-reason')).toBe('');
+    await page.waitForSelector('form[id^="action-release-"]');
   });
 
   it('lets an admin simulate a draft rule, drawn beside the rules that served the orders, and save it', async () => {
