@@ -12,6 +12,7 @@ export class ApiError extends Error {
 }
 
 export const GRAPHQL_PATH = '/graphql';
+const ROUTER_REFUSAL = /come through the router/i;
 
 export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const session = currentSession();
@@ -34,8 +35,10 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   const first = body.errors?.[0];
   if (first) {
     const code = first.extensions?.code ?? null;
-    if (code === 'UNAUTHENTICATED') {
-      signOut();
+    // the token expired or was refused: sign out, and say why on the sign-in form. The
+    // router's refusal (ROUTER_SECRET set) is also UNAUTHENTICATED but says nothing of the token.
+    if (code === 'UNAUTHENTICATED' && session && !ROUTER_REFUSAL.test(first.message)) {
+      signOut(first.message);
       window.dispatchEvent(new Event('console:signed-out'));
     }
     throw new ApiError(first.message, code);

@@ -43,7 +43,7 @@ function socket(): Client {
       return s ? { authorization: `Bearer ${s.token}` } : {};
     },
     retryAttempts: Number.POSITIVE_INFINITY,
-    retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** retries) * (0.75 + Math.random() / 2))),
+    retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** retries * (0.75 + Math.random() / 2)))),
     // a refused token (4401, 4403) is not retried: the sink gets the error
     shouldRetry: (e) => !(typeof e === 'object' && e !== null && 'code' in e && [4400, 4401, 4403].includes((e as CloseEvent).code)),
     on: {
@@ -107,5 +107,7 @@ export function subscribe<T>(query: string, variables: Record<string, unknown> &
     done = true;
     active--;
     unsubscribe();
+    // graphql-ws closes a socket nothing listens on: the next page starts from "connecting"
+    if (active === 0) state = 'connecting';
   };
 }

@@ -38,10 +38,14 @@ function nav(session: Session | null): void {
 
 /** What the page shown stops when it is left (an order's live stream). */
 let leave: (() => void) | null = null;
+/** Counts routes: a page whose route is no longer the last one draws nothing and stops. */
+let generation = 0;
 
 async function route(): Promise<void> {
   leave?.();
   leave = null;
+  const mine = ++generation;
+  const current = () => mine === generation;
   const session = currentSession();
   nav(session);
   const [path, query = ''] = window.location.hash.replace(/^#/, '').split('?');
@@ -53,18 +57,17 @@ async function route(): Promise<void> {
     });
     return;
   }
-  const order = /^\/orders\/([0-9a-fA-F-]{36})$/.exec(path);
-  const hash = window.location.hash;
   /** Keeps a page's stop function, or calls it at once when the page was left while loading. */
   const keep = (stop: () => void) => {
-    if (window.location.hash === hash) leave = stop;
+    if (current()) leave = stop;
     else stop();
   };
-  if (order) return keep(await orderView(main, session, order[1]));
-  if (path === '/orders') return ordersView(main, session, searchFrom(new URLSearchParams(query)));
+  const order = /^\/orders\/([0-9a-fA-F-]{36})$/.exec(path);
+  if (order) return keep(await orderView(main, session, order[1], current));
+  if (path === '/orders') return ordersView(main, session, searchFrom(new URLSearchParams(query)), current);
   const store = /^\/store(?:\/([0-9a-fA-F-]{36}))?$/.exec(path);
-  if (store && session.role !== 'CUSTOMER') return keep(await storeView(main, session, store[1] ?? null));
-  if (path === '/rules' && session.role === 'ADMIN') return rulesView(main, session);
+  if (store && session.role !== 'CUSTOMER') return keep(await storeView(main, session, store[1] ?? null, current));
+  if (path === '/rules' && session.role === 'ADMIN') return rulesView(main, session, current);
   window.location.replace('#/orders');
 }
 

@@ -54,8 +54,19 @@ export function signIn(session: Session): void {
   sessionStorage.setItem(KEY, session.token);
 }
 
-export function signOut(): void {
+const FLASH = 'orders-console-signed-out';
+
+/** Signs out; `reason` is shown once on the sign-in form. */
+export function signOut(reason?: string): void {
   sessionStorage.removeItem(KEY);
+  if (reason) sessionStorage.setItem(FLASH, reason);
+}
+
+/** Why the console signed out, once. */
+export function signOutReason(): string | null {
+  const r = sessionStorage.getItem(FLASH);
+  sessionStorage.removeItem(FLASH);
+  return r;
 }
 
 /** Roles that may act on any order (hold, cancel, re-source). */

@@ -60,7 +60,11 @@ function action(id: string, title: string, fields: (HTMLElement | null)[], butto
 const reasonField = (id: string, placeholder = 'Reason (shown in the timeline)') =>
   h('input', { id, name: 'reason', placeholder, autocomplete: 'off', maxlength: 500 });
 
-export function orderActions(o: OrderView, session: Session, done: () => void): HTMLElement | null {
+/**
+ * The forms for `o`. `latest` gives the order as last read: a form sends its versions, so that
+ * a form kept across live reloads does not send the version it was drawn with.
+ */
+export function orderActions(o: OrderView, session: Session, done: () => void, latest: () => OrderView = () => o): HTMLElement | null {
   const agent = session.role === 'AGENT' || session.role === 'ADMIN';
   const canCancel = agent || session.role === 'CUSTOMER';
   const store = session.role === 'STORE' || session.role === 'ADMIN';
@@ -82,14 +86,15 @@ export function orderActions(o: OrderView, session: Session, done: () => void): 
 
   if (canCancel) {
     const reason = reasonField('cancel-reason');
-    forms.push(action('action-cancel', 'Cancel the order', [reason], 'Cancel order', () => gql<Result>(M.cancel, { id: o.id, reason: reason.value, version: o.version }), done));
-    const quantities = o.lines.map((l) => h('input', { type: 'number', min: 0, step: 1, value: 0, name: `qty-${l.id}`, 'data-line': l.id, 'aria-label': `Units of ${l.sku} to cancel`, class: 'qty' }));
+    if (o.canCancel) forms.push(action('action-cancel', 'Cancel the order', [reason], 'Cancel order', () => gql<Result>(M.cancel, { id: o.id, reason: reason.value, version: latest().version }), done));
+    const cancellable = o.lines.filter((l) => l.cancellableQuantity > 0);
+    const quantities = cancellable.map((l) => h('input', { type: 'number', min: 0, step: 1, value: 0, name: `qty-${l.id}`, 'data-line': l.id, 'aria-label': `Units of ${l.sku} to cancel`, class: 'qty' }));
     const lineReason = reasonField('cancel-lines-reason');
-    forms.push(action('action-cancel-lines', 'Cancel lines',
-      [h('div', { class: 'line-qty' }, o.lines.map((l, i) => h('label', {}, h('span', {}, `${l.sku} (cancellable ${l.cancellableQuantity})`), quantities[i]))), lineReason],
+    if (cancellable.length) forms.push(action('action-cancel-lines', 'Cancel lines',
+      [h('div', { class: 'line-qty' }, cancellable.map((l, i) => h('label', {}, h('span', {}, `${l.sku} (cancellable ${l.cancellableQuantity})`), quantities[i]))), lineReason],
       'Cancel lines',
       () => gql<Result>(M.cancelLines, {
-        id: o.id, reason: lineReason.value, version: o.version,
+        id: o.id, reason: lineReason.value, version: latest().version,
         lines: quantities.filter((q) => Number(q.value) > 0).map((q) => ({ orderLineId: q.dataset.line!, quantity: Number(q.value) })),
       }), done));
   }
@@ -103,10 +108,11 @@ export function orderActions(o: OrderView, session: Session, done: () => void): 
         const carrier = h('input', { name: 'carrier', placeholder: 'Carrier (when shipping)', autocomplete: 'off' });
         const number = h('input', { name: 'number', placeholder: 'Tracking number', autocomplete: 'off' });
         const fields: HTMLElement[] = [to];
-        if (g.method === 'SHIP') fields.push(carrier, number);
+        // a shipped group (SHIP, SAME_DAY) may carry its tracking
+        if (g.method !== 'PICKUP') fields.push(carrier, number);
         forms.push(action(`action-advance-${g.id}`, `${g.location.code}: advance`, fields, 'Advance',
           () => gql<Result>(M.advance, {
-            groupId: g.id, to: to.value, version: g.version,
+            groupId: g.id, to: to.value, version: latest().fulfillmentPlan?.groups.find((x) => x.id === g.id)?.version ?? g.version,
             tracking: carrier.value.trim() || number.value.trim() ? { carrier: carrier.value.trim(), number: number.value.trim() } : null,
           }), done));
       }
@@ -119,9 +125,14 @@ export function orderActions(o: OrderView, session: Session, done: () => void): 
   return forms.length ? h('aside', { class: 'card actions-panel', id: 'actions' }, h('h2', {}, 'Actions'), forms) : null;
 }
 
-/** Whether the user has typed into a form, or it shows errors (then a live refresh leaves it as it is). */
+/** Whether the user has typed or chosen something in a form, or it shows errors (then a live reload keeps it as it is). */
 export function isDirty(form: Element): boolean {
   if (form.querySelector('.user-errors li')) return true;
-  return [...form.querySelectorAll<HTMLInputElement>('input')].some((el) =>
+  const inputs = [...form.querySelectorAll<HTMLInputElement>('input')].some((el) =>
     el.type === 'checkbox' ? el.checked : el.type === 'number' ? Number(el.value) > 0 : el.value.trim() !== '');
+  const selects = [...form.querySelectorAll<HTMLSelectElement>('select')].some((el) => {
+    const initial = [...el.options].findIndex((x) => x.defaultSelected);
+    return el.selectedIndex !== (initial < 0 ? 0 : initial);
+  });
+  return inputs || selects;
 }

@@ -60,11 +60,11 @@ const ORDER_UPDATED = `subscription ConsoleOrderUpdated($orderId: ID!, $afterSeq
   orderUpdated(orderId: $orderId, afterSequence: $afterSequence) { sequence type status at }
 }`;
 
-async function loadOrder(id: string): Promise<OrderView | null> {
+/** The order with its whole timeline (the API pages events by 100); null when gone or not visible. `alive` stops the paging. */
+async function loadOrder(id: string, alive: () => boolean = () => true): Promise<OrderView | null> {
   const { order } = await gql<{ order: OrderView | null }>(ORDER, { id });
   if (!order) return null;
-  // the timeline in full: the API pages events by 100
-  for (let page = 1, last = order.events; last.length === 100 && page < MAX_EVENT_PAGES; page++) {
+  for (let page = 1, last = order.events; last.length === 100 && page < MAX_EVENT_PAGES && alive(); page++) {
     const more = await gql<{ order: { events: OrderView['events'] } | null }>(MORE_EVENTS, { id, after: last[last.length - 1].sequence });
     last = more.order?.events ?? [];
     order.events.push(...last);
@@ -80,16 +80,18 @@ const LIVE_TEXT: Record<LiveState, string> = { connecting: 'Connecting…', live
  * actions are rebuilt with it, except a form the user is typing in. Returns the function that
  * stops the updates (when the page is left).
  */
-export async function orderView(main: HTMLElement, session: Session, id: string): Promise<() => void> {
+export async function orderView(main: HTMLElement, session: Session, id: string, current: () => boolean): Promise<() => void> {
   show(main, h('p', { class: 'muted' }, 'Loading the order…'));
   let order: OrderView | null;
   let places: Map<string, Place>;
   try {
-    [order, places] = await Promise.all([loadOrder(id), locations()]);
+    [order, places] = await Promise.all([loadOrder(id, current), locations()]);
   } catch (err) {
-    show(main, h('p', { class: 'error', role: 'alert' }, (err as Error).message), h('a', { href: '#/orders' }, '← Orders'));
+    if (current()) show(main, h('p', { class: 'error', role: 'alert' }, (err as Error).message), h('a', { href: '#/orders' }, '← Orders'));
     return () => undefined;
   }
+  // left while loading: another page owns the screen now
+  if (!current()) return () => undefined;
   if (!order) {
     show(main, h('p', { class: 'empty' }, 'No such order, or not one you may see.'), h('a', { href: '#/orders' }, '← Orders'));
     return () => undefined;
@@ -100,23 +102,45 @@ export async function orderView(main: HTMLElement, session: Session, id: string)
     live.textContent = state === 'failed' && detail ? `${LIVE_TEXT.failed}: ${detail}` : LIVE_TEXT[state];
   });
   let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  const alive = () => !stopped && current();
+  let latest: OrderView = order;
   const draw = (o: OrderView) => {
-    // a form the user is typing in stays as it is, if the order still offers it
+    latest = o;
+    // a form the user is typing in stays as it is (with the focus and the caret), if the
+    // order still offers it; every form sends the versions of the order as last read
+    const focused = document.activeElement;
     const typing = [...main.querySelectorAll<HTMLFormElement>('#actions form')].filter(isDirty);
-    const actions = orderActions(o, session, refresh);
+    const actions = orderActions(o, session, refresh, () => latest);
     for (const form of typing) actions?.querySelector(`#${CSS.escape(form.id)}`)?.replaceWith(form);
     show(main, renderOrder(o, live, actions, places));
+    if (focused instanceof HTMLElement && focused !== document.activeElement && main.contains(focused)) {
+      const caret = focused instanceof HTMLInputElement && focused.type === 'text' ? [focused.selectionStart, focused.selectionEnd] : null;
+      focused.focus();
+      if (caret && focused instanceof HTMLInputElement) focused.setSelectionRange(caret[0], caret[1]);
+    }
   };
+  // one reload at a time: an event during a reload asks for one more after it
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let loading = false;
+  let again = false;
   const refresh = () => {
-    if (timer || stopped) return;
+    if (!alive() || timer) return;
+    if (loading) {
+      again = true;
+      return;
+    }
     timer = setTimeout(async () => {
       timer = null;
+      loading = true;
+      again = false;
       try {
-        const fresh = await loadOrder(id);
-        if (fresh && !stopped) draw(fresh);
+        const fresh = await loadOrder(id, alive);
+        if (fresh && alive()) draw(fresh);
       } catch {
         // the next event or the next action tries again; the state pill shows a dead socket
+      } finally {
+        loading = false;
+        if (again) refresh();
       }
     }, 250);
   };

@@ -62,9 +62,10 @@ function dayStart(day: string, plusDays = 0): string | null {
 /** Cursors of the pages shown before the current one, per search (without its cursor). */
 const visited = new Map<string, string[]>();
 
-export async function ordersView(main: HTMLElement, session: Session, search: Search): Promise<void> {
+export async function ordersView(main: HTMLElement, session: Session, search: Search, current: () => boolean = () => true): Promise<void> {
   // the location filter's choices; without them the search still works
   const places = [...(await locations().catch(() => new Map<string, Place>())).values()].sort((a, b) => a.code.localeCompare(b.code));
+  if (!current()) return;
   const results = h('section', { class: 'results', 'aria-live': 'polite' });
   const field = (id: string, label: string, control: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, label), control);
   const number = h('input', { id: 'q-number', name: 'number', value: search.number, placeholder: 'e.g. 1000123', autocomplete: 'off' });
@@ -85,7 +86,7 @@ export async function ordersView(main: HTMLElement, session: Session, search: Se
           location: location.value, from: from.value, to: to.value, after: '',
         };
         const hash = searchHash(next);
-        if (window.location.hash === hash) void ordersView(main, session, next);
+        if (window.location.hash === hash) void ordersView(main, session, next, current);
         else window.location.hash = hash;
       },
     },
@@ -104,14 +105,15 @@ export async function ordersView(main: HTMLElement, session: Session, search: Se
     ),
   );
   show(main, form, results);
-  await showResults(results, session, search);
+  await showResults(results, session, search, current);
 }
 
-async function showResults(results: HTMLElement, session: Session, search: Search): Promise<void> {
+async function showResults(results: HTMLElement, session: Session, search: Search, current: () => boolean): Promise<void> {
   show(results, h('p', { class: 'muted' }, 'Searching…'));
   try {
     if (search.number) {
       const { orderByNumber } = await gql<{ orderByNumber: { id: string } | null }>(BY_NUMBER, { number: search.number });
+      if (!current()) return;
       if (orderByNumber) window.location.hash = `#/orders/${orderByNumber.id}`;
       else show(results, h('p', { class: 'empty' }, `No order numbered ${search.number} that you may see.`));
       return;
@@ -128,6 +130,7 @@ async function showResults(results: HTMLElement, session: Session, search: Searc
     const { orders } = await gql<{ orders: { edges: { node: Row }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(LIST, {
       first: PAGE, after: search.after || null, filter,
     });
+    if (!current()) return;
     // "Newer": the cursor of the page before this one, when this page was reached from it
     const key = searchHash({ ...search, after: '' });
     const cursors = visited.get(key) ?? [];
@@ -140,13 +143,14 @@ async function showResults(results: HTMLElement, session: Session, search: Searc
     const end = orders.pageInfo.hasNextPage ? orders.pageInfo.endCursor : null;
     const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' },
       newer !== null ? h('a', { href: searchHash({ ...search, after: newer }), class: 'button', id: 'page-newer' }, depth < 0 ? '⇤ Newest' : '← Newer') : null,
-      end ? h('a', { href: searchHash({ ...search, after: end }), class: 'button', id: 'page-older', onclick: () => visited.set(key, [...cursors.slice(0, depth + 1), end]) }, 'Older →') : null,
+      // a page reached from a bookmark starts the list of cursors: "Newer" comes back to it
+      end ? h('a', { href: searchHash({ ...search, after: end }), class: 'button', id: 'page-older', onclick: () => visited.set(key, [...(depth >= 0 ? cursors.slice(0, depth + 1) : search.after ? [search.after] : []), end]) }, 'Older →') : null,
     );
     show(results,
       rows.length ? table(['Number', 'Created', 'Status', 'Method', 'Customer', 'Total', 'Lines'], rows, { class: 'orders', id: 'order-list' }) : h('p', { class: 'empty' }, 'No orders match.'),
       pager,
     );
   } catch (err) {
-    show(results, h('p', { class: 'error', role: 'alert' }, (err as Error).message));
+    if (current()) show(results, h('p', { class: 'error', role: 'alert' }, (err as Error).message));
   }
 }

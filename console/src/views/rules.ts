@@ -52,7 +52,7 @@ const NEW_RULE = {
 
 const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'any');
 
-export async function rulesView(main: HTMLElement, _session: Session): Promise<void> {
+export async function rulesView(main: HTMLElement, _session: Session, current: () => boolean = () => true): Promise<void> {
   const rulesCard = h('section', { class: 'card' }, h('p', { class: 'muted' }, 'Loading the rules…'));
   const editor = h('textarea', { id: 'draft', rows: 22, spellcheck: false, 'aria-label': 'Draft rule (SourcingRuleInput as JSON)' });
   const lastOrders = h('input', { id: 'last-orders', type: 'number', min: 1, max: 5000, value: 500 });
@@ -140,7 +140,7 @@ export async function rulesView(main: HTMLElement, _session: Session): Promise<v
   );
   try {
     await load();
-    if (rules[0]) editor.value = JSON.stringify(asInput(rules[0]), null, 2);
+    if (rules[0] && current()) editor.value = JSON.stringify(asInput(rules[0]), null, 2);
   } catch (err) {
     show(rulesCard, h('p', { class: 'error', role: 'alert' }, (err as Error).message));
   }

@@ -1,10 +1,11 @@
 /** Sign-in: paste a token (the development tokens `npm start` prints work). */
 import { h, show } from '../dom';
-import { parseToken, signIn } from '../session';
+import { parseToken, signIn, signOutReason } from '../session';
 
 export function signInView(main: HTMLElement, done: () => void): void {
   const input = h('textarea', { id: 'token', rows: 5, spellcheck: false, autocomplete: 'off', placeholder: 'eyJhbGciOi…', 'aria-describedby': 'token-help' });
-  const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' });
+  const reason = signOutReason();
+  const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' }, reason ? `Signed out: ${reason}` : null);
   const form = h(
     'form',
     {

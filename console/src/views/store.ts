@@ -15,7 +15,7 @@ import type { Session } from '../session';
 
 const OPEN = ['PENDING', 'ACCEPTED', 'PICKING', 'PACKED', 'READY_FOR_PICKUP'];
 const QUEUE = `query ConsoleQueue($locationId: ID!, $first: Int!, $after: String) {
-  orders(first: $first, after: $after, filter: { locationId: $locationId, status: [ALLOCATED, BACKORDERED, IN_FULFILLMENT, PARTIALLY_FULFILLED, ON_HOLD] }) {
+  orders(first: $first, after: $after, filter: { locationId: $locationId, status: [ALLOCATED, BACKORDERED, IN_FULFILLMENT, PARTIALLY_FULFILLED, FULFILLED, ON_HOLD] }) {
     edges { node { id number status fulfillmentPlan { groups { id status method promisedBy location { id } lines { sku quantity } } } } }
     pageInfo { hasNextPage endCursor }
   }
@@ -34,10 +34,11 @@ interface Item {
 }
 interface Update { sequence: number; type: string; orderStatus: string; at: string; order: { id: string; number: string }; group: { id: string; status: string } | null }
 
-async function loadQueue(locationId: string): Promise<{ items: Item[]; more: boolean }> {
+/** FULFILLED is asked for too: an order whose pick-up group waits at the counter is FULFILLED. `alive` stops the paging. */
+async function loadQueue(locationId: string, alive: () => boolean): Promise<{ items: Item[]; more: boolean }> {
   const items: Item[] = [];
   let after: string | null = null;
-  for (let page = 0; page < MAX_PAGES; page++) {
+  for (let page = 0; page < MAX_PAGES && alive(); page++) {
     type Page = { orders: { edges: { node: { id: string; number: string; status: string; fulfillmentPlan: { groups: (Item['group'] & { location: { id: string } })[] } | null } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
     const data: Page = await gql<Page>(QUEUE, { locationId, first: PAGE, after });
     for (const { node } of data.orders.edges) {
@@ -55,8 +56,9 @@ const sortByPromise = (items: Item[]) => items.sort((a, b) => (a.group.promisedB
 
 const LIVE_TEXT: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Live updates stopped' };
 
-export async function storeView(main: HTMLElement, session: Session, requested: string | null): Promise<() => void> {
+export async function storeView(main: HTMLElement, session: Session, requested: string | null, current: () => boolean): Promise<() => void> {
   const places = await locations();
+  if (!current()) return () => undefined;
   const allowed = session.role === 'STORE' ? session.locationIds.filter((id) => places.has(id)) : [...places.keys()];
   if (!allowed.length) {
     show(main, h('p', { class: 'empty' }, 'This token names no location.'));
@@ -76,11 +78,11 @@ export async function storeView(main: HTMLElement, session: Session, requested: 
   );
 
   let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  const alive = () => !stopped && current();
   const draw = async () => {
     try {
-      const { items, more } = await loadQueue(locationId);
-      if (stopped) return;
+      const { items, more } = await loadQueue(locationId, alive);
+      if (!alive()) return;
       show(queue, h('h2', {}, `To do (${items.length}${more ? '+' : ''})`),
         items.length
           ? table(['Order', 'Order status', 'Group', 'Method', 'Lines', 'Promised by'], items.map((i) => [
@@ -91,14 +93,29 @@ export async function storeView(main: HTMLElement, session: Session, requested: 
           : h('p', { class: 'empty' }, 'Nothing to do here.'),
         more ? h('p', { class: 'warning' }, `More than ${MAX_PAGES * PAGE} open orders: the oldest are not shown.`) : null);
     } catch (err) {
-      if (!stopped) show(queue, h('p', { class: 'error', role: 'alert' }, (err as Error).message));
+      if (alive()) show(queue, h('p', { class: 'error', role: 'alert' }, (err as Error).message));
     }
   };
+  // one read at a time: an event during a read asks for one more after it
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let loading = false;
+  let again = false;
   const refresh = () => {
-    if (timer || stopped) return;
-    timer = setTimeout(() => {
+    if (!alive() || timer) return;
+    if (loading) {
+      again = true;
+      return;
+    }
+    timer = setTimeout(async () => {
       timer = null;
-      void draw();
+      loading = true;
+      again = false;
+      try {
+        await draw();
+      } finally {
+        loading = false;
+        if (again) refresh();
+      }
     }, 250);
   };
   const stopState = onLiveState((state, detail) => {
