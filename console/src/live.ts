@@ -111,3 +111,52 @@ export function subscribe<T>(query: string, variables: Record<string, unknown> &
     if (active === 0) state = 'connecting';
   };
 }
+
+const LIVE_TEXT: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Live updates stopped' };
+
+/**
+ * The `#live-state` element of a page, kept in step with the socket; `onChange` hears each
+ * state too. `stop` detaches it when the page is left.
+ */
+export function liveStatePill(onChange?: (s: LiveState) => void): { el: HTMLSpanElement; stop: () => void } {
+  const el = document.createElement('span');
+  el.id = 'live-state';
+  el.className = 'live';
+  const stop = onLiveState((state, detail) => {
+    el.dataset.state = state;
+    el.textContent = state === 'failed' && detail ? `${LIVE_TEXT.failed}: ${detail}` : LIVE_TEXT[state];
+    onChange?.(state);
+  });
+  return { el, stop };
+}
+
+/**
+ * Runs `load` at most every `delayMs` and one at a time: a call while one waits joins it, a
+ * call while one runs asks for one more after it. Nothing runs once `alive` says no.
+ */
+export function reloader(load: () => Promise<void>, alive: () => boolean, delayMs = 250): { request: () => void; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let loading = false;
+  let again = false;
+  const request = () => {
+    if (!alive() || timer) return;
+    if (loading) {
+      again = true;
+      return;
+    }
+    timer = setTimeout(async () => {
+      timer = null;
+      loading = true;
+      again = false;
+      try {
+        await load();
+      } catch {
+        // the next event, reconnect or action asks again; the state pill shows a dead socket
+      } finally {
+        loading = false;
+        if (again) request();
+      }
+    }, delayMs);
+  };
+  return { request, cancel: () => timer && clearTimeout(timer) };
+}

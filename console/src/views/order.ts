@@ -4,7 +4,7 @@
  */
 import { gql } from '../api';
 import { badge, h, money, show, table, when } from '../dom';
-import { onLiveState, subscribe, type LiveState } from '../live';
+import { liveStatePill, reloader, subscribe } from '../live';
 import type { Session } from '../session';
 import { locations, type Place } from '../locations';
 import { isDirty, orderActions } from './actions';
@@ -72,8 +72,6 @@ async function loadOrder(id: string, alive: () => boolean = () => true): Promise
   return order;
 }
 
-const LIVE_TEXT: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Live updates stopped' };
-
 /**
  * The order's page, kept current: every event of the order (from the one after the last the
  * page shows, so none is missed across a reconnect) reloads it, at most every 250 ms. The
@@ -96,11 +94,7 @@ export async function orderView(main: HTMLElement, session: Session, id: string,
     show(main, h('p', { class: 'empty' }, 'No such order, or not one you may see.'), h('a', { href: '#/orders' }, '← Orders'));
     return () => undefined;
   }
-  const live = h('span', { id: 'live-state', class: 'live' });
-  const stopState = onLiveState((state, detail) => {
-    live.dataset.state = state;
-    live.textContent = state === 'failed' && detail ? `${LIVE_TEXT.failed}: ${detail}` : LIVE_TEXT[state];
-  });
+  const { el: live, stop: stopState } = liveStatePill();
   let stopped = false;
   const alive = () => !stopped && current();
   let latest: OrderView = order;
@@ -120,30 +114,10 @@ export async function orderView(main: HTMLElement, session: Session, id: string,
     }
   };
   // one reload at a time: an event during a reload asks for one more after it
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let loading = false;
-  let again = false;
-  const refresh = () => {
-    if (!alive() || timer) return;
-    if (loading) {
-      again = true;
-      return;
-    }
-    timer = setTimeout(async () => {
-      timer = null;
-      loading = true;
-      again = false;
-      try {
-        const fresh = await loadOrder(id, alive);
-        if (fresh && alive()) draw(fresh);
-      } catch {
-        // the next event or the next action tries again; the state pill shows a dead socket
-      } finally {
-        loading = false;
-        if (again) refresh();
-      }
-    }, 250);
-  };
+  const { request: refresh, cancel } = reloader(async () => {
+    const fresh = await loadOrder(id, alive);
+    if (fresh && alive()) draw(fresh);
+  }, alive);
   draw(order);
   const lastSequence = order.events.length ? order.events[order.events.length - 1].sequence : 0;
   const unsubscribe = subscribe<{ orderUpdated: { sequence: number } }>(ORDER_UPDATED, { orderId: id, afterSequence: lastSequence }, (e) => e.orderUpdated.sequence, {
@@ -152,7 +126,7 @@ export async function orderView(main: HTMLElement, session: Session, id: string,
   });
   return () => {
     stopped = true;
-    if (timer) clearTimeout(timer);
+    cancel();
     unsubscribe();
     stopState();
   };

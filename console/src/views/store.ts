@@ -9,7 +9,7 @@
  */
 import { gql } from '../api';
 import { badge, h, show, table, when } from '../dom';
-import { onLiveState, subscribe, type LiveState } from '../live';
+import { liveStatePill, reloader, subscribe } from '../live';
 import { locations } from '../locations';
 import type { Session } from '../session';
 
@@ -54,8 +54,6 @@ async function loadQueue(locationId: string, alive: () => boolean): Promise<{ it
 
 const sortByPromise = (items: Item[]) => items.sort((a, b) => (a.group.promisedBy ?? '9999').localeCompare(b.group.promisedBy ?? '9999'));
 
-const LIVE_TEXT: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Live updates stopped' };
-
 export async function storeView(main: HTMLElement, session: Session, requested: string | null, current: () => boolean): Promise<() => void> {
   const places = await locations();
   if (!current()) return () => undefined;
@@ -68,7 +66,11 @@ export async function storeView(main: HTMLElement, session: Session, requested: 
   const place = places.get(locationId)!;
   const picker = h('select', { id: 'store-location', onchange: () => { window.location.hash = `#/store/${picker.value}`; } },
     allowed.map((id) => places.get(id)!).sort((a, b) => a.code.localeCompare(b.code)).map((l) => h('option', { value: l.id, selected: l.id === locationId }, `${l.code} · ${l.name}`)));
-  const live = h('span', { id: 'live-state', class: 'live' });
+  let onConnected: (() => void) | null = null;
+  const pill = liveStatePill((state) => {
+    if (state === 'live') onConnected?.();
+  });
+  const live = pill.el;
   const queue = h('section', { class: 'card', id: 'queue-card' }, h('p', { class: 'muted' }, 'Loading the queue…'));
   const feed = h('ol', { class: 'timeline', id: 'feed' });
   show(main,
@@ -97,33 +99,10 @@ export async function storeView(main: HTMLElement, session: Session, requested: 
     }
   };
   // one read at a time: an event during a read asks for one more after it
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let loading = false;
-  let again = false;
-  const refresh = () => {
-    if (!alive() || timer) return;
-    if (loading) {
-      again = true;
-      return;
-    }
-    timer = setTimeout(async () => {
-      timer = null;
-      loading = true;
-      again = false;
-      try {
-        await draw();
-      } finally {
-        loading = false;
-        if (again) refresh();
-      }
-    }, 250);
-  };
-  const stopState = onLiveState((state, detail) => {
-    live.dataset.state = state;
-    live.textContent = state === 'failed' && detail ? `${LIVE_TEXT.failed}: ${detail}` : LIVE_TEXT[state];
-    // (re)connected: read the queue again, whatever happened while the socket was down
-    if (state === 'live') refresh();
-  });
+  const { request: refresh, cancel } = reloader(draw, alive);
+  // (re)connected: read the queue again, whatever happened while the socket was down
+  const stopState = pill.stop;
+  onConnected = () => refresh();
   const unsubscribe = subscribe<{ fulfillmentUpdates: Update }>(UPDATES, { locationId, afterSequence: null }, (e) => e.fulfillmentUpdates.sequence, {
     next: ({ fulfillmentUpdates: e }) => {
       main.querySelector('#feed-empty')?.remove();
@@ -139,7 +118,7 @@ export async function storeView(main: HTMLElement, session: Session, requested: 
   await draw();
   return () => {
     stopped = true;
-    if (timer) clearTimeout(timer);
+    cancel();
     unsubscribe();
     stopState();
   };
