@@ -66,3 +66,8 @@ export function table(headers: string[], rows: Child[][], attrs: Attrs = {}): HT
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))),
   );
 }
+
+/** A mutation's userError as a list item: its message, the field it names, its code as data-code. */
+export function userErrorItem(u: { code: string; message: string; field: string[] | null }): HTMLLIElement {
+  return h('li', { 'data-code': u.code }, u.message, u.field?.length ? h('span', { class: 'muted' }, ` (${u.field.join('.')})`) : null);
+}

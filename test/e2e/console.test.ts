@@ -59,21 +59,14 @@ afterAll(async () => {
 const token = (role: Role, sub = `${role.toLowerCase()}-console`, locationIds?: string[]) => running.verifier.sign({ sub, role, locationIds });
 
 async function gql<T, V>(doc: TypedDocumentNode<T, V>, variables: V, role: Role, sub?: string, locationIds?: string[]): Promise<T> {
-  const res = await fetch(running.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role, sub, locationIds)}` },
-    body: JSON.stringify({ query: print(doc), variables }),
-  });
-  const json = (await res.json()) as { data: T; errors?: unknown[] };
-  if (json.errors) throw new Error(JSON.stringify(json.errors));
-  return json.data;
+  return raw<T>(print(doc), variables as Record<string, unknown>, role, sub, locationIds);
 }
 
 /** A query by its text, for what the typed operations do not select. */
-async function raw<T>(query: string, variables: Record<string, unknown>, role: Role = 'AGENT'): Promise<T> {
+async function raw<T>(query: string, variables: Record<string, unknown>, role: Role = 'AGENT', sub?: string, locationIds?: string[]): Promise<T> {
   const res = await fetch(running.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role)}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role, sub, locationIds)}` },
     body: JSON.stringify({ query, variables }),
   });
   const json = (await res.json()) as { data: T; errors?: unknown[] };
@@ -225,12 +218,10 @@ describe('the console over HTTP', () => {
 
     // the plan on its map: the chosen location, the destination, and every excluded location
     // with the planner's reason, as the API gives them
-    const res = await fetch(running.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token('AGENT')}` },
-      body: JSON.stringify({ query: `query($id: ID!) { order(id: $id) { fulfillmentPlan { groups { location { id } } explanation { excluded { location { id } reason } alternatives { locationIds } } } } }`, variables: { id: placed[placed.length - 1].id } }),
-    });
-    const plan = ((await res.json()) as { data: { order: { fulfillmentPlan: { groups: { location: { id: string } }[]; explanation: { excluded: { location: { id: string }; reason: string }[]; alternatives: { locationIds: string[] }[] } } } } }).data.order.fulfillmentPlan;
+    type Plan = { groups: { location: { id: string } }[]; explanation: { excluded: { location: { id: string }; reason: string }[]; alternatives: { locationIds: string[] }[] } };
+    const plan = (await raw<{ order: { fulfillmentPlan: Plan } }>(
+      'query($id: ID!) { order(id: $id) { fulfillmentPlan { groups { location { id } } explanation { excluded { location { id } reason } alternatives { locationIds } } } } }',
+      { id: placed[placed.length - 1].id })).order.fulfillmentPlan;
     expect(await page.$$eval('#plan-map [data-role="chosen"]', (g) => g.map((x) => x.getAttribute('data-location-id')))).toEqual(plan.groups.map((g) => g.location.id));
     expect(await page.$$('#plan-map [data-role="destination"]')).toHaveLength(1);
     const excluded = await page.$$eval('#plan-map [data-role="excluded"]', (g) => g.map((x) => [x.getAttribute('data-location-id'), x.getAttribute('data-reason')]));

@@ -7,7 +7,7 @@
  *   STORE, ADMIN     advance or reject a fulfillment group
  */
 import { gql, type UserError } from '../api';
-import { h } from '../dom';
+import { h, userErrorItem } from '../dom';
 import type { Session } from '../session';
 import type { OrderView } from './order';
 
@@ -42,7 +42,7 @@ function action(id: string, title: string, fields: (HTMLElement | null)[], butto
         const result = await send();
         const userErrors = Object.values(result)[0]?.userErrors ?? [];
         if (userErrors.length) {
-          for (const u of userErrors) errors.append(h('li', { 'data-code': u.code }, u.message, u.field?.length ? h('span', { class: 'muted' }, ` (${u.field.join('.')})`) : null));
+          for (const u of userErrors) errors.append(userErrorItem(u));
         } else {
           form.reset();
           done();

@@ -6,7 +6,7 @@
  * `upsertSourcingRule`. The API checks the draft; its userErrors are listed under the form.
  */
 import { gql, type UserError } from '../api';
-import { h, s, show, table } from '../dom';
+import { h, s, show, table, userErrorItem } from '../dom';
 import type { Session } from '../session';
 
 const RULE_FIELDS = `id name enabled priority version fallback acceptanceDeadlineMinutes remorseHoldMinutes
@@ -73,7 +73,7 @@ export async function rulesView(main: HTMLElement, _session: Session, current: (
     }
   };
   const showErrors = (list: UserError[]) => {
-    for (const u of list) errors.append(h('li', { 'data-code': u.code }, u.message, u.field?.length ? h('span', { class: 'muted' }, ` (${u.field.join('.')})`) : null));
+    for (const u of list) errors.append(userErrorItem(u));
   };
   const busy = (button: HTMLButtonElement, fn: () => Promise<void>) => async () => {
     button.disabled = true;
