@@ -55,13 +55,18 @@ export async function customerFloor(pool: pg.Pool, customerId: string): Promise<
 export async function availabilityFloor(pool: pg.Pool, skus: string[], near: { lat: number; lng: number }): Promise<Row[]> {
   const angle = AVAILABILITY_RADIUS_KM / EARTH_RADIUS_KM;
   const [x, y, z] = unitVector(near.lat, near.lng);
-  // not prepared: planned with the point's values, so that PostgreSQL starts from the few
-  // locations within the radius (a generic plan reads every position of the SKUs first)
+  // the locations within the radius first, then each one's positions of the SKUs by its key
+  // (as the server does, inventory.service.ts: without the LATERAL fence PostgreSQL reads
+  // every position of the SKUs and drops the far ones); prepared, one plan for any point
   const rows = (await pool.query({
-    text: `SELECT p.sku, p.location_id, l.name, l.lat, l.lng, p.on_hand - p.reserved - p.safety_stock AS available
-             FROM inventory_positions p JOIN locations l ON l.id = p.location_id
-            WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
-              AND l.geo_x * $3 + l.geo_y * $4 + l.geo_z * $5 >= $2`,
+    name: 'floor_availability_near',
+    text: `SELECT p.sku, p.location_id, l.name, l.lat, l.lng, p.available
+             FROM locations l
+             CROSS JOIN LATERAL (
+               SELECT p.sku, p.location_id, p.on_hand - p.reserved - p.safety_stock AS available FROM inventory_positions p
+                WHERE p.location_id = l.id AND p.sku = ANY($1) AND p.on_hand - p.reserved - p.safety_stock > 0
+               OFFSET 0) p
+            WHERE l.active AND l.geo_x * $3 + l.geo_y * $4 + l.geo_z * $5 >= $2`,
     values: [skus, Math.cos(angle), x, y, z],
   })).rows as { sku: string; location_id: string; name: string; lat: number; lng: number; available: number }[];
   const bySku = new Map<string, { locationId: string; name: string; distanceKm: number; available: number }[]>(skus.map((s) => [s, []]));

@@ -63,12 +63,13 @@ export interface AvailabilityQuery {
  * With `near` and `radiusKm`, the statement keeps only locations within the radius (their
  * stored unit vectors against the point's, with a margin of a metre; the exact distance is
  * still decided here): a storefront's "stores near me" reads its few rows, not every
- * location's. Parameters $3 to $6: the cosine of the radius's angle and the point's vector.
+ * location's. Parameters $3 to $6: the cosine of the radius's angle and the point's vector;
+ * null when every location is within reach.
  */
-function radiusFilter(q: AvailabilityQuery): [number | null, number, number, number] {
-  if (!q.near || q.radiusKm == null) return [null, 0, 0, 0];
+function radiusFilter(q: AvailabilityQuery): [number, number, number, number] | null {
+  if (!q.near || q.radiusKm == null) return null;
   const angle = q.radiusKm / EARTH_RADIUS_KM + 1e-3 / EARTH_RADIUS_KM;
-  if (angle >= Math.PI) return [null, 0, 0, 0];
+  if (angle >= Math.PI) return null;
   const [x, y, z] = unitVector(q.near.lat, q.near.lng);
   return [Math.cos(angle), x, y, z];
 }
@@ -325,15 +326,36 @@ export class InventoryService {
   /** Available-to-promise per SKU over active locations, nearest first when `near` is given. */
   async availability(q: AvailabilityQuery): Promise<AvailabilityRecord[]> {
     // the rows carry their location's id and row version; its columns come from `locations`
-    const rows = await this.db.query<{ location_id: string; v: string; sku: string; on_hand: number; reserved: number; safety_stock: number }>(
-      `SELECT p.location_id, l.xmin::text AS v, p.sku, p.on_hand, p.reserved, p.safety_stock
-         FROM inventory_positions p JOIN locations l ON l.id = p.location_id
-        WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
-          AND ($2::text IS NULL OR $2 = ANY(l.methods))
-          AND ($3::float8 IS NULL OR l.geo_x * $4 + l.geo_y * $5 + l.geo_z * $6 >= $3)`,
-      [q.skus, q.method ?? null, ...radiusFilter(q)],
-      'availability_v3',
-    );
+    const radius = radiusFilter(q);
+    type Row = { location_id: string; v: string; sku: string; on_hand: number; reserved: number; safety_stock: number };
+    const rows =
+      radius === null
+        ? await this.db.query<Row>(
+            `SELECT p.location_id, l.xmin::text AS v, p.sku, p.on_hand, p.reserved, p.safety_stock
+               FROM inventory_positions p JOIN locations l ON l.id = p.location_id
+              WHERE p.sku = ANY($1) AND l.active AND p.on_hand - p.reserved - p.safety_stock > 0
+                AND ($2::text IS NULL OR $2 = ANY(l.methods))`,
+            [q.skus, q.method ?? null],
+            'availability_all_v1',
+          )
+        : // Within a radius: the locations first, then each one's positions of the SKUs by
+          // its key. PostgreSQL cannot estimate how few locations the radius keeps (a third,
+          // it assumes), and otherwise reads every position of the SKUs and drops the far
+          // ones: 2,000 rows for 10 SKUs at 200 locations, where 6 locations hold 60. The
+          // LATERAL subquery with OFFSET 0 is not merged into a join, so the plan is the
+          // same for any point: planned once, on the keyed pool (execution 1.7 → 0.13 ms).
+          await this.db.keyed.query<Row>(
+            `SELECT p.location_id, l.xmin::text AS v, p.sku, p.on_hand, p.reserved, p.safety_stock
+               FROM locations l
+               CROSS JOIN LATERAL (
+                 SELECT p.location_id, p.sku, p.on_hand, p.reserved, p.safety_stock FROM inventory_positions p
+                  WHERE p.location_id = l.id AND p.sku = ANY($1) AND p.on_hand - p.reserved - p.safety_stock > 0
+                 OFFSET 0) p
+              WHERE l.active AND ($2::text IS NULL OR $2 = ANY(l.methods))
+                AND l.geo_x * $4 + l.geo_y * $5 + l.geo_z * $6 >= $3`,
+            [q.skus, q.method ?? null, ...radius],
+            'availability_near_v1',
+          );
     const locations = await this.shownLocations.of(rows.map((r) => ({ id: r.location_id, v: r.v })), async (ids) =>
       (await this.db.query<LocationRow & { v: string }>(`SELECT ${LOCATION_COLUMNS}, xmin::text AS v FROM locations WHERE id = ANY($1::uuid[])`, [ids], 'availability_locations'))
         .map((r) => ({ id: r.id, v: r.v, value: toLocation(r) })),

@@ -146,6 +146,28 @@ describe('availability', () => {
     expect(inside.availability[0].available).toBe(inside.availability[0].locations.reduce((n, l) => n + l.available, 0));
   });
 
+  it('within a radius (locations first, another statement) answers as without one, less the far: inactive left out, method kept', async () => {
+    const points = [{ lat: 40.73, lng: -74.0 }, { lat: 41.9, lng: -87.6 }, { lat: 34.05, lng: -118.25 }, { lat: 38.0, lng: -95.0 }];
+    for (const near of points) {
+      for (const method of [null, 'PICKUP', 'SHIP'] as const) {
+        const all = await t.ok(AvailabilityDocument, { skus: ['A', 'B'], near, method }, AGENT);
+        for (const radiusKm of [1, 100, 1200, 5000]) {
+          const within = await t.ok(AvailabilityDocument, { skus: ['A', 'B'], near, method, radiusKm }, AGENT);
+          const expected = all.availability.map((x) => {
+            const locations = x.locations.filter((l) => l.distanceKm! <= radiusKm);
+            return { ...x, available: locations.reduce((n, l) => n + l.available, 0), locations };
+          });
+          expect(within.availability).toEqual(expected);
+        }
+      }
+    }
+    // LA is inactive: not even at its own door
+    const la = await t.ok(AvailabilityDocument, { skus: ['A'], near: { lat: 34.05, lng: -118.25 }, radiusKm: 10 }, AGENT);
+    expect(la.availability[0]).toEqual({ sku: 'A', available: 0, locations: [] });
+    const pickupNearChicago = await t.ok(AvailabilityDocument, { skus: ['A'], near: { lat: 41.9, lng: -87.6 }, method: 'PICKUP', radiusKm: 50 }, AGENT);
+    expect(pickupNearChicago.availability[0].locations).toEqual([]);
+  });
+
   it('refuses malformed SKUs and coordinates as BAD_USER_INPUT', async () => {
     expect((await t.exec(AvailabilityDocument, { skus: ['no spaces allowed'] }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await t.exec(AvailabilityDocument, { skus: ['A'], near: { lat: 100, lng: 0 } }, AGENT)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
