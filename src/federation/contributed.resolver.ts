@@ -5,11 +5,13 @@
  * inventory service.
  */
 import DataLoader from 'dataloader';
-import { Arg, Ctx, FieldResolver, Float, Int, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, Float, Info, Int, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { requirePrincipal } from '../auth/principal';
 import { FulfillmentMethod, GeoPointInput } from '../common/types';
 import { orderConnection, orderListing } from '../orders/order.resolver';
+import { listingColumns } from '../orders/listing-columns';
 import type { OrderPage } from '../orders/order.service';
 import { OrderConnection, OrderStatus } from '../orders/order.types';
 import { Availability } from '../inventory/inventory.types';
@@ -28,14 +30,16 @@ export class CustomerResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('status', () => [OrderStatus], { nullable: true }) status?: OrderStatus[],
+    @Info() info?: GraphQLResolveInfo,
   ) {
     const { size, filter } = orderListing(ctx, first, after, { customerId: customer.id, status: status ?? null });
+    const columns = info ? listingColumns(info) : 'full';
     // every customer of the request asking alike: one statement (listByCustomers)
-    const key = JSON.stringify([size, after ?? null, filter.status ?? null, filter.locationIds ?? null]);
+    const key = JSON.stringify([size, after ?? null, filter.status ?? null, filter.locationIds ?? null, columns]);
     const loader = loaderFor(customerOrderLoaders, ctx, key, () =>
-      new DataLoader<string, OrderPage>((ids) => ctx.services.orders.listByCustomers(ids, size, after, { ...filter, customerId: null })),
+      new DataLoader<string, OrderPage>((ids) => ctx.services.orders.listByCustomers(ids, size, after, { ...filter, customerId: null }, columns)),
     );
-    return orderConnection(ctx, await loader.load(customer.id));
+    return orderConnection(ctx, await loader.load(customer.id), columns);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Order queries, mutations and fields. Thin: check the principal, call one service method, map. */
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { badInput, forbidden, type Result } from '../common/errors';
 import { requirePrincipal, requireRole } from '../auth/principal';
@@ -13,6 +14,7 @@ import { Customer, ProductVariant } from '../federation/stubs';
 import { MAX_PAGE, decodeCursor, type OrderFilterData, type OrderPage } from './order.service';
 import type { OrderEventRecord, OrderLineRecord, OrderRecord } from './records';
 import { visibleOrder } from './access';
+import { listingColumns, type ListingColumns } from './listing-columns';
 import {
   HoldType, LineQuantityInput, Order, OrderConnection, OrderEvent, OrderFilter, OrderHold, OrderLine, OrderPayload, PlaceOrderInput, PlaceOrderPayload,
 } from './order.types';
@@ -45,9 +47,12 @@ export function orderListing(ctx: Context, first: number | null | undefined, aft
   return { size, filter: f };
 }
 
-/** A page as the connection type, its orders primed in the request's loader. */
-export function orderConnection(ctx: Context, page: OrderPage) {
-  for (const e of page.edges) ctx.loaders.order.prime(e.node.id, e.node);
+/**
+ * A page as the connection type, its orders primed in the request's loader (whole records
+ * only: a summary's would answer a later read of the same order without its other columns).
+ */
+export function orderConnection(ctx: Context, page: OrderPage, columns: ListingColumns = 'full') {
+  if (columns === 'full') for (const e of page.edges) ctx.loaders.order.prime(e.node.id, e.node);
   return { edges: page.edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
 }
 
@@ -75,9 +80,11 @@ export class OrderResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => OrderFilter, { nullable: true }) filter?: OrderFilter,
+    @Info() info?: GraphQLResolveInfo,
   ) {
     const listing = orderListing(ctx, first, after, filter ?? {});
-    return orderConnection(ctx, await ctx.services.orders.list(listing.size, after, listing.filter));
+    const columns = info ? listingColumns(info) : 'full';
+    return orderConnection(ctx, await ctx.services.orders.list(listing.size, after, listing.filter, columns), columns);
   }
 
   @Mutation(() => PlaceOrderPayload, { description: 'Places, sources and reserves an order. Same key and input: the same order.' })

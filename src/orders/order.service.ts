@@ -20,7 +20,8 @@ import { groupCost, type Plan, type PlanRequest, type PlanRequestLine } from '..
 import type { RuleRecord } from '../sourcing/rules';
 import { haversineKm } from '../common/geo';
 import { deriveOrderStatus, type OrderStatusValue } from './status';
-import { ORDER_COLUMNS, toOrder, type AddressData, type OrderRecord, type OrderRow } from './records';
+import { ORDER_COLUMNS, ORDER_SUMMARY_COLUMNS, OrderSummary, toOrder, type AddressData, type OrderRecord, type OrderRow } from './records';
+import type { ListingColumns } from './listing-columns';
 
 export const MAX_LINES = 200;
 export const MAX_QUANTITY = 10_000;
@@ -336,25 +337,25 @@ export class OrderService {
    * A keyset page of orders, newest first. The caller has already narrowed the filter to
    * what the principal may see (see order.resolver.ts).
    */
-  async list(first: number, after: string | null | undefined, filter: OrderFilterData): Promise<OrderPage> {
+  async list(first: number, after: string | null | undefined, filter: OrderFilterData, columns: ListingColumns = 'full'): Promise<OrderPage> {
     if (filter.customerId != null) {
       // A customer's page: the pages of every customer asked for in this turn, with the same
-      // page and filter, come from one statement (db/turn-batch.ts).
+      // page, filter and columns, come from one statement (db/turn-batch.ts).
       const rest: OrderFilterData = { ...filter, customerId: null };
-      const group = JSON.stringify([first, after ?? null, rest.status ?? null, rest.locationId ?? null, rest.locationIds ?? null, rest.createdAfter ?? null, rest.createdBefore ?? null]);
-      return this.customerPages.load(group, filter.customerId, (customerIds) => this.listByCustomers(customerIds, first, after, rest));
+      const group = JSON.stringify([first, after ?? null, rest.status ?? null, rest.locationId ?? null, rest.locationIds ?? null, rest.createdAfter ?? null, rest.createdBefore ?? null, columns]);
+      return this.customerPages.load(group, filter.customerId, (customerIds) => this.listByCustomers(customerIds, first, after, rest, columns));
     }
     const l = listing([], first, after, filter);
     const rows = await this.db.query<ListRow>(
-      `SELECT ${ORDER_COLUMNS}, ${CURSOR_COLUMN}
+      `SELECT ${columnsOf(columns)}, ${CURSOR_COLUMN}
          FROM orders o
         ${l.where}
         ORDER BY created_at DESC, id DESC
         LIMIT ${l.limit}`,
       l.params,
-      `list_orders_${l.shape}`,
+      `list_orders_${l.shape}${columns === 'summary' ? '_summary' : ''}`,
     );
-    return toPage(rows, first);
+    return toPage(rows, first, columns);
   }
 
   /**
@@ -363,23 +364,25 @@ export class OrderService {
    * the customer pages of the operations in one turn. On the keyed sessions (generic plans):
    * every shape starts from the customer's index, whatever the values.
    */
-  async listByCustomers(customerIds: readonly string[], first: number, after: string | null | undefined, filter: OrderFilterData): Promise<OrderPage[]> {
+  async listByCustomers(
+    customerIds: readonly string[], first: number, after: string | null | undefined, filter: OrderFilterData, columns: ListingColumns = 'full',
+  ): Promise<OrderPage[]> {
     const l = listing([customerIds], first, after, filter);
     const rows = await this.db.keyed.query<ListRow>(
       `SELECT o.*
          FROM unnest($1::text[]) AS c(id)
         CROSS JOIN LATERAL (
-          SELECT ${ORDER_COLUMNS}, ${CURSOR_COLUMN}
+          SELECT ${columnsOf(columns)}, ${CURSOR_COLUMN}
             FROM orders o
            ${l.where ? `${l.where} AND` : 'WHERE'} customer_id = c.id
            ORDER BY created_at DESC, id DESC
            LIMIT ${l.limit}) o`,
       l.params,
-      `list_orders_by_customers_${l.shape}`,
+      `list_orders_by_customers_${l.shape}${columns === 'summary' ? '_summary' : ''}`,
     );
     const byCustomer = new Map<string, ListRow[]>(customerIds.map((id) => [id, []]));
     for (const r of rows) byCustomer.get(r.customer_id)?.push(r);
-    return customerIds.map((id) => toPage(byCustomer.get(id)!, first));
+    return customerIds.map((id) => toPage(byCustomer.get(id)!, first, columns));
   }
 
 }
@@ -427,7 +430,9 @@ class Edge {
   }
 }
 
-function toPage(rows: ListRow[], first: number): OrderPage {
-  const edges = rows.slice(0, first).map((r) => new Edge(toOrder(r), r.cursor_ts));
+const columnsOf = (columns: ListingColumns) => (columns === 'summary' ? ORDER_SUMMARY_COLUMNS : ORDER_COLUMNS);
+
+function toPage(rows: ListRow[], first: number, columns: ListingColumns): OrderPage {
+  const edges = rows.slice(0, first).map((r) => new Edge(columns === 'summary' ? new OrderSummary(r) : toOrder(r), r.cursor_ts));
   return { edges, hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null };
 }

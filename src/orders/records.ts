@@ -58,6 +58,41 @@ export function toOrder(r: OrderRow): OrderRecord {
   };
 }
 
+/** The columns of a summary listing (orders/listing-columns.ts), FROM orders o. */
+export const ORDER_SUMMARY_COLUMNS = 'id, number, customer_id, status, currency_code, created_at';
+
+export type OrderSummaryRow = Pick<OrderRow, 'id' | 'number' | 'customer_id' | 'status' | 'currency_code' | 'created_at'>;
+
+/**
+ * An order as a summary listing reads it: the summary's columns only; the others are
+ * undefined (declared, never assigned). Not getters that throw: graphql-jit reads plain
+ * fields inline, outside its error handling, and an exception there escapes the request.
+ */
+export class OrderSummary implements OrderRecord {
+  readonly id: string;
+  readonly number: string;
+  readonly customerId: string;
+  readonly status: OrderStatusValue;
+  readonly currencyCode: string;
+  readonly createdAt: Date;
+  declare readonly channel: string;
+  declare readonly method: FulfillmentMethod;
+  declare readonly shippingAddress: AddressData | null;
+  declare readonly pickupLocationId: string | null;
+  declare readonly shipComplete: boolean;
+  declare readonly version: number;
+  declare readonly lastSequence: number;
+  declare readonly updatedAt: Date;
+  constructor(r: OrderSummaryRow) {
+    this.id = r.id;
+    this.number = r.number;
+    this.customerId = r.customer_id;
+    this.status = r.status as OrderStatusValue;
+    this.currencyCode = r.currency_code;
+    this.createdAt = r.created_at;
+  }
+}
+
 export interface OrderLineRecord {
   id: string;
   orderId: string;

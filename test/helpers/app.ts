@@ -39,6 +39,8 @@ export interface TestApp {
   token(as: As): Promise<string>;
   /** Runs the operation in-process (executeOperation) with `as`'s token, or none. */
   exec<T, V extends Record<string, unknown>>(doc: TypedDocumentNode<T, V>, variables: V, as?: As | null): Promise<ExecResult<T>>;
+  /** Runs a query given as text, for a document with no generated type (a test's own selection). */
+  raw(query: string, variables: Record<string, unknown>, as?: As | null): Promise<ExecResult<Record<string, unknown>>>;
   /** Like exec, but fails the test on GraphQL errors and returns data. */
   ok<T, V extends Record<string, unknown>>(doc: TypedDocumentNode<T, V>, variables: V, as?: As | null): Promise<T>;
   close(): Promise<void>;
@@ -62,13 +64,14 @@ export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerS
     compileOnRun: opts.compileOnRun ?? 1,
   });
   const token = (as: As) => verifier.sign({ sub: as.sub ?? `${as.role.toLowerCase()}-1`, role: as.role, locationIds: as.locationIds });
-  const exec: TestApp['exec'] = async (doc, variables, as) => {
+  const raw: TestApp['raw'] = async (query, variables, as) => {
     const authorization = as ? `Bearer ${await token(as)}` : undefined;
     const contextValue = await createContext({ db: tdb.db, services, verifier }, authorization);
-    const res = await app.apollo.executeOperation({ query: print(doc), variables }, { contextValue });
+    const res = await app.apollo.executeOperation({ query, variables }, { contextValue });
     if (res.body.kind !== 'single') throw new Error('unexpected incremental result');
     return { data: res.body.singleResult.data as never, errors: res.body.singleResult.errors };
   };
+  const exec: TestApp['exec'] = (doc, variables, as) => raw(print(doc), variables, as) as never;
   return {
     tdb,
     db: tdb.db,
@@ -77,6 +80,7 @@ export async function createTestApp(opts: { nodeEnv?: Config['nodeEnv']; routerS
     verifier,
     token,
     exec,
+    raw,
     async ok(doc, variables, as) {
       const r = await exec(doc, variables, as);
       if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}\nserver log: ${logged.slice(-3).join('\n')}`);
