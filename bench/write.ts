@@ -224,11 +224,13 @@ async function main(): Promise<void> {
     const rss = sampleRss(pid, 250);
     await load(SECONDS); // warm-up
     outcome.placed = outcome.refused = outcome.failed = 0;
+    const conflicts0 = await reservationConflicts(base);
     const cpu0 = cpuSecondsOf(pid);
     const db0 = databaseCpuSeconds();
     const res = await load(SECONDS);
     const cpuSeconds = cpuSecondsOf(pid) - cpu0;
     const dbSeconds = databaseCpuSeconds() - db0;
+    const conflicts = (await reservationConflicts(base)) - conflicts0;
     const peakRss = rss.stop();
 
     // ---- zero oversell, nothing lost: the service's own audit of every position (on hand and
@@ -243,12 +245,14 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({
       bench: 'write', concurrency: CONCURRENCY, seconds: SECONDS, hotSkus: HOT_SKUS,
       server: {
-        ordersPerSecond: Math.round(res.requests.average), p99Ms: res.latency.p99, ...outcome, non2xx: res.non2xx, errors: res.errors + res.timeouts,
+        ordersPerSecond: Math.round(res.requests.average), p50Ms: res.latency.p50, p99Ms: res.latency.p99, ...outcome, non2xx: res.non2xx, errors: res.errors + res.timeouts,
+        // reservations that lost stock to a concurrent order and planned again
+        reservationConflicts: conflicts,
         cpuMsPerOrder: msPerCall(cpuSeconds, serverOrders), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
         databaseCpuMsPerOrder: msPerCall(dbSeconds, serverOrders),
       },
       floor: {
-        ordersPerSecond: floor.perSecond, p99Ms: floor.p99Ms, ...floorOutcome,
+        ordersPerSecond: floor.perSecond, p50Ms: floor.p50Ms, p99Ms: floor.p99Ms, ...floorOutcome,
         // this process's CPU per order while it ran the floor: the client's side, beside the server's
         clientCpuMsPerOrder: msPerCall((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerOrder: msPerCall(floorDbSeconds, floor.calls),
       },
@@ -268,3 +272,10 @@ main().catch((err) => {
   process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });
+
+/** The server's count of reservations that lost a race and planned again (its /metrics). */
+async function reservationConflicts(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const m = /^orders_reservation_conflicts_total(?:\{[^}]*\})? (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}

@@ -54,6 +54,11 @@ export async function insertEvents(
   events: NewOrderEvent[],
   actor: string,
   previous: OrderStatusValue | null,
+  /**
+   * The first sequence whose order-level events go to the streams of the order's locations
+   * (placement writes ORDER_PLACED, which precedes any group, with the sourcing outcome).
+   */
+  fanOutFrom = firstSequence,
 ): Promise<void> {
   if (events.length === 0) return;
   const before = events.map((_, i) => (i === 0 ? previous : events[i - 1].status));
@@ -69,7 +74,7 @@ export async function insertEvents(
      targets AS (
        SELECT DISTINCT COALESCE(i.location_id, g.location_id) AS location_id, i.id AS event_id
          FROM ins i
-         LEFT JOIN fulfillment_groups g ON i.location_id IS NULL AND g.order_id = $1 AND g.status <> 'REJECTED'
+         LEFT JOIN fulfillment_groups g ON i.location_id IS NULL AND i.sequence >= $11 AND g.order_id = $1 AND g.status <> 'REJECTED'
         WHERE COALESCE(i.location_id, g.location_id) IS NOT NULL),
      counted AS (
        INSERT INTO location_event_counters AS c (location_id, last_sequence)
@@ -98,8 +103,9 @@ export async function insertEvents(
       ORDER_EVENTS_CHANNEL,
       actor,
       before,
+      fanOutFrom,
     ],
-    'insert_events_v4',
+    'insert_events_v5',
   );
 }
 

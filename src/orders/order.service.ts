@@ -172,12 +172,14 @@ export class OrderService {
     const result = await withUserErrors(async () =>
       await this.db.transaction(async (tx) => {
         fresh = false;
-        // Claim the key first: a concurrent duplicate blocks here until this transaction ends.
+        // Claim the key first, with the order it will name: a concurrent duplicate blocks here
+        // until this transaction ends (and finds the order, or no key if this one rolled back).
+        const orderId = crypto.randomUUID();
         const claimed = await tx.query(
-          `INSERT INTO idempotency_keys (principal, operation, key, request_hash) VALUES ($1, 'placeOrder', $2, $3)
+          `INSERT INTO idempotency_keys (principal, operation, key, request_hash, result_id) VALUES ($1, 'placeOrder', $2, $3, $4)
            ON CONFLICT DO NOTHING RETURNING 1`,
-          [principal.sub, idempotencyKey, hash],
-          'claim_idempotency_key',
+          [principal.sub, idempotencyKey, hash, orderId],
+          'claim_idempotency_key_v2',
         );
         if (claimed.length === 0) return this.replay(tx, principal, idempotencyKey, hash);
 
@@ -196,14 +198,12 @@ export class OrderService {
         });
 
         const shipComplete = input.shipComplete ?? rule.constraints.shipComplete;
-        const [orderRow] = await tx.query<OrderRow>(
-          `INSERT INTO orders (number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
-           VALUES ('ORD-' || nextval('order_number_seq'), $1, $2, 'PLACED', $3, $4, $5, $6, $7, 1)
-           RETURNING ${ORDER_COLUMNS}`,
-          [input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, shipComplete],
-          'insert_order',
+        await tx.query(
+          `INSERT INTO orders (id, number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
+           VALUES ($1, 'ORD-' || nextval('order_number_seq'), $2, $3, 'PLACED', $4, $5, $6, $7, $8, 1)`,
+          [orderId, input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, shipComplete],
+          'insert_order_v2',
         );
-        const orderId = orderRow.id;
         const lineIds: string[] = input.lines.map(() => crypto.randomUUID());
         await tx.query(
           `INSERT INTO order_lines (id, order_id, line_no, sku, quantity, unit_price)
@@ -212,7 +212,6 @@ export class OrderService {
           'insert_lines',
         );
         const actor = actorOf(principal);
-        await insertEvents(tx, orderId, 1, [{ type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } }], actor, null);
 
         const request: PlanRequest = {
           method: input.method,
@@ -256,16 +255,14 @@ export class OrderService {
           status,
           data: { planId: outcome.planId, groups: outcome.groups.length, unallocatedUnits },
         };
-        // Placement is version 1 with two events: ORDER_PLACED (1) and the sourcing outcome (2).
-        // the status, and the key's result in the same round trip
+        // Placement is version 1 with two events, written together: ORDER_PLACED (1, in no
+        // location's stream: it precedes the groups) and the sourcing outcome (2).
         const [row] = await tx.query<OrderRow>(
-          `WITH key AS (
-             UPDATE idempotency_keys SET result_id = $1 WHERE principal = $3 AND operation = 'placeOrder' AND key = $4 AND request_hash = $5)
-           UPDATE orders SET status = $2, last_sequence = 2 WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
-          [orderId, status, principal.sub, idempotencyKey, hash],
-          'set_placed_status_v2',
+          `UPDATE orders SET status = $2, last_sequence = 2 WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
+          [orderId, status],
+          'set_placed_status_v3',
         );
-        await insertEvents(tx, orderId, 2, [sourcedEvent], actor, 'PLACED');
+        await insertEvents(tx, orderId, 1, [{ type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } }, sourcedEvent], actor, null, 2);
         fresh = true;
         return ok(toOrder(row));
       }, { genericPlans: true }), // every statement of placement is keyed: planned once per connection
@@ -330,6 +327,7 @@ export class OrderService {
       return fail(userError(UserErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different order', ['idempotencyKey']));
     }
     const [row] = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [prior.result_id]);
+    if (!row) return fail(userError(UserErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different order', ['idempotencyKey']));
     return ok(toOrder(row));
   }
 

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { inventoryInvariants, makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { GetOrderDocument, PlaceOrderDocument, type PlaceOrderInput } from '../generated/graphql';
@@ -45,6 +46,17 @@ describe('placeOrder', () => {
       [1, 'ORDER_PLACED', 'PLACED'],
       [2, 'ORDER_ALLOCATED', 'ALLOCATED'],
     ]);
+    // written in one statement: each with the status before it; only the sourcing outcome
+    // goes to the stream of the location that got a group (ORDER_PLACED precedes any group)
+    const events = await t.db.query<{ sequence: number; previous_status: string | null; streams: string[] }>(
+      `SELECT e.sequence, e.previous_status, array_remove(array_agg(le.location_id::text), NULL) AS streams
+         FROM order_events e LEFT JOIN location_events le ON le.event_id = e.id
+        WHERE e.order_id = $1 GROUP BY e.id ORDER BY e.sequence`,
+      [o.id],
+    );
+    expect(events).toEqual([{ sequence: 1, previous_status: null, streams: [] }, { sequence: 2, previous_status: 'PLACED', streams: [near] }]);
+    const [key] = await t.db.query<{ result_id: string }>(`SELECT result_id FROM idempotency_keys WHERE operation = 'placeOrder' AND result_id = $1`, [o.id]);
+    expect(key.result_id).toBe(o.id);
     const [pos] = await t.db.query<{ reserved: number }>(`SELECT reserved FROM inventory_positions WHERE location_id = $1 AND sku = 'SKU-1'`, [near]);
     expect(pos.reserved).toBeGreaterThanOrEqual(2);
     expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
@@ -128,6 +140,18 @@ describe('placeOrder', () => {
       const c = await place({ ...input, lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: '3.50' }] }, 'same-key');
       expect(c.placeOrder.order).toBeNull();
       expect(c.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['idempotencyKey'] })]);
+    });
+
+    it('keeps no key for a refused placement: the key then places another input', async () => {
+      const refused = await place(orderInput({ method: 'PICKUP', shippingAddress: null, pickupLocationId: crypto.randomUUID() }), 'refused-key');
+      expect(refused.placeOrder.order).toBeNull();
+      expect(refused.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND' })]);
+      const [{ n }] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'refused-key'`);
+      expect(n).toBe(0);
+      const placed = await place(orderInput({ lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: '2' }] }), 'refused-key');
+      expect(placed.placeOrder.userErrors).toEqual([]);
+      const again = await place(orderInput({ lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: '2' }] }), 'refused-key');
+      expect(again.placeOrder.order!.id).toBe(placed.placeOrder.order!.id);
     });
 
     it('scopes keys to the principal', async () => {
