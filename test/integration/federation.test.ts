@@ -115,7 +115,7 @@ describe('ProductVariant.availability', () => {
   it('answers all the variants of a request with one statement', async () => {
     const skus = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'V1' : `X${i}`));
     const { seen } = await statementsOf(() => t.ok(VariantAvailabilityDocument, { representations: variants(...skus) }, { role: 'SERVICE' }));
-    expect(seen.filter((s) => s.includes('FROM inventory_positions p JOIN locations l'))).toHaveLength(1);
+    expect(seen.filter((s) => s.includes('FROM inventory_positions p') && s.includes('JOIN locations l'))).toHaveLength(1);
   });
 
   it('refuses a radius without a point, clearly', async () => {
