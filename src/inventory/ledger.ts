@@ -42,14 +42,26 @@ export interface Movement {
 export async function recordMovements(tx: Queryable, moves: Movement[], meta: { actor: string; reason?: string | null }): Promise<void> {
   if (moves.length === 0) return;
   // The movements, and a notification of the positions they changed (leaves on commit).
-  await tx.query(
-    `WITH ins AS (
+  const m = movementsCte('ins', moves, meta, 1);
+  await tx.query(`WITH ${m.cte} ${m.notify}`, m.params, 'record_movements_v4');
+}
+
+/**
+ * Movements as a data-modifying CTE named `name` of a larger statement, with its parameters
+ * numbered from `$first`, and the statement's tail that notifies the positions they changed
+ * (`notify`, which must end the statement): placement writes its plan and its movements in
+ * one statement.
+ */
+export function movementsCte(name: string, moves: Movement[], meta: { actor: string; reason?: string | null }, first: number): { cte: string; notify: string; params: unknown[] } {
+  const $ = (i: number) => `$${first + i}`;
+  return {
+    cte: `${name} AS (
        INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, cart_reservation_id, reason, actor)
-       SELECT l, s, k, oh, rs, o, g, c, $8, $9
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::uuid[], $7::uuid[], $10::uuid[]) AS v(l, s, k, oh, rs, o, g, c)
-       RETURNING location_id, sku)
-     ${NOTIFY_POSITIONS_FROM('ins', '$11')}`,
-    [
+       SELECT l, s, k, oh, rs, o, g, c, ${$(7)}, ${$(8)}
+         FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::int[], ${$(4)}::int[], ${$(5)}::uuid[], ${$(6)}::uuid[], ${$(9)}::uuid[]) AS v(l, s, k, oh, rs, o, g, c)
+       RETURNING location_id, sku)`,
+    notify: NOTIFY_POSITIONS_FROM(name, $(10)),
+    params: [
       moves.map((m) => m.locationId),
       moves.map((m) => m.sku),
       moves.map((m) => m.kind),
@@ -62,8 +74,7 @@ export async function recordMovements(tx: Queryable, moves: Movement[], meta: { 
       moves.map((m) => m.cartReservationId ?? null),
       INVENTORY_EVENTS_CHANNEL,
     ],
-    'record_movements_v3',
-  );
+  };
 }
 
 /** Notifies (on commit) that these positions changed in a way movements do not show (safety stock). */

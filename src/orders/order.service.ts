@@ -198,18 +198,19 @@ export class OrderService {
         });
 
         const shipComplete = input.shipComplete ?? rule.constraints.shipComplete;
-        await tx.query(
-          `INSERT INTO orders (id, number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
-           VALUES ($1, 'ORD-' || nextval('order_number_seq'), $2, $3, 'PLACED', $4, $5, $6, $7, $8, 1)`,
-          [orderId, input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, shipComplete],
-          'insert_order_v2',
-        );
+        // the order and its lines in one statement (the lines' foreign key is checked at its end)
         const lineIds: string[] = input.lines.map(() => crypto.randomUUID());
         await tx.query(
-          `INSERT INTO order_lines (id, order_id, line_no, sku, quantity, unit_price)
-           SELECT id, $1, ord - 1, sku, q, p FROM unnest($2::uuid[], $3::text[], $4::int[], $5::numeric[]) WITH ORDINALITY AS v(id, sku, q, p, ord)`,
-          [orderId, lineIds, input.lines.map((l) => l.sku), input.lines.map((l) => l.quantity), input.lines.map((l) => l.unitPrice)],
-          'insert_lines',
+          `WITH o AS (
+             INSERT INTO orders (id, number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
+             VALUES ($1, 'ORD-' || nextval('order_number_seq'), $2, $3, 'PLACED', $4, $5, $6, $7, $8, 1))
+           INSERT INTO order_lines (id, order_id, line_no, sku, quantity, unit_price)
+           SELECT id, $1, ord - 1, sku, q, p FROM unnest($9::uuid[], $10::text[], $11::int[], $12::numeric[]) WITH ORDINALITY AS v(id, sku, q, p, ord)`,
+          [
+            orderId, input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, shipComplete,
+            lineIds, input.lines.map((l) => l.sku), input.lines.map((l) => l.quantity), input.lines.map((l) => l.unitPrice),
+          ],
+          'insert_order_and_lines',
         );
         const actor = actorOf(principal);
 

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
 import { MAX_CACHED_LOCATIONS, RowVersionCache } from '../db/row-version-cache';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
-import { byPosition, recordMovements } from '../inventory/ledger';
+import { byPosition, movementsCte } from '../inventory/ledger';
 import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
 import { planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
 import { RULE_COLUMNS, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
@@ -308,8 +308,17 @@ export class SourcingService {
     const groups: SourcedGroup[] = plan.groups.map((g) => ({ id: crypto.randomUUID(), locationId: g.locationId, method: request.method, lines: g.lines }));
     const lines = groups.flatMap((g) => g.lines.map((l) => ({ g: g.id, ...l })));
     const planGroupIds = [...keepGroupIds, ...groups.map((g) => g.id)];
-    // The plan, its groups, their lines, its membership and what it left unallocated in one
-    // statement (empty arrays insert nothing); the foreign keys are checked at its end.
+    // The plan, its groups, their lines, its membership, what it left unallocated and the
+    // RESERVATION movements of its groups in one statement (empty arrays insert nothing),
+    // which ends by notifying the positions reserved; the foreign keys are checked at its end.
+    const moves = movementsCte(
+      'moves',
+      groups.flatMap((g) =>
+        g.lines.map((l) => ({ locationId: g.locationId, sku: l.sku, kind: 'RESERVATION' as const, onHandDelta: 0, reservedDelta: l.quantity, orderId, groupId: g.id })),
+      ),
+      { actor, reason: 'sourced' },
+      24,
+    );
     await tx.query(
       `WITH plan AS (
          INSERT INTO fulfillment_plans (id, order_id, version, rule_id, rule_version, shipment_count, estimated_cost, total_distance_km, explanation)
@@ -324,8 +333,9 @@ export class SourcingService {
          INSERT INTO plan_groups (plan_id, group_id) SELECT $1, unnest($20::uuid[])),
        unallocated AS (
          INSERT INTO plan_unallocated (plan_id, order_line_id, sku, quantity)
-         SELECT $1, * FROM unnest($21::uuid[], $22::text[], $23::int[]))
-       SELECT 1`,
+         SELECT $1, * FROM unnest($21::uuid[], $22::text[], $23::int[])),
+       ${moves.cte}
+       ${moves.notify}`,
       [
         planId, orderId, rule.id, rule.version, plan.shipmentCount, Math.max(0, plan.objective).toFixed(4), plan.totalDistanceKm, explanation,
         request.method, rule.acceptanceDeadlineMinutes ? new Date(now.getTime() + rule.acceptanceDeadlineMinutes * 60_000) : null,
@@ -335,18 +345,10 @@ export class SourcingService {
         lines.map((l) => l.g), lines.map((l) => l.orderLineId), lines.map((l) => l.sku), lines.map((l) => l.quantity),
         planGroupIds,
         plan.unallocated.map((l) => l.orderLineId), plan.unallocated.map((l) => l.sku), plan.unallocated.map((l) => l.quantity),
+        ...moves.params,
       ],
-      'insert_plan_v2',
+      'insert_plan_v3',
     );
-    if (groups.length) {
-      await recordMovements(
-        tx,
-        groups.flatMap((g) =>
-          g.lines.map((l) => ({ locationId: g.locationId, sku: l.sku, kind: 'RESERVATION' as const, onHandDelta: 0, reservedDelta: l.quantity, orderId, groupId: g.id })),
-        ),
-        { actor, reason: 'sourced' },
-      );
-    }
     return { planId, plan, groups, rule };
   }
 }

@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { INVENTORY_EVENTS_CHANNEL } from '../../src/events/outbox';
 import crypto from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { inventoryInvariants, makeLocation, orderInput, stock } from '../helpers/fixtures';
@@ -60,6 +62,31 @@ describe('placeOrder', () => {
     const [pos] = await t.db.query<{ reserved: number }>(`SELECT reserved FROM inventory_positions WHERE location_id = $1 AND sku = 'SKU-1'`, [near]);
     expect(pos.reserved).toBeGreaterThanOrEqual(2);
     expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
+  });
+
+  it("notifies the positions it reserved, on commit, with the plan's ledger rows", async () => {
+    const listener = new pg.Client({ connectionString: t.tdb.url });
+    await listener.connect();
+    try {
+      const notes: string[] = [];
+      listener.on('notification', (n) => {
+        if (n.channel === INVENTORY_EVENTS_CHANNEL && n.payload) notes.push(n.payload);
+      });
+      await listener.query(`LISTEN ${INVENTORY_EVENTS_CHANNEL}`);
+      const { placeOrder } = await place(orderInput({ lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: '1' }, { sku: 'SKU-2', quantity: 1, unitPrice: '1' }] }));
+      const groups = placeOrder.order!.fulfillmentPlan!.groups;
+      const expected = groups.flatMap((g) => g.lines.map((l) => [g.location.id, l.sku])).sort();
+      for (let i = 0; i < 50 && notes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(notes.flatMap((n) => JSON.parse(n) as string[][]).sort()).toEqual(expected);
+      const moves = await t.db.query<{ location_id: string; sku: string; reserved_delta: number; group_id: string }>(
+        `SELECT location_id, sku, reserved_delta, group_id FROM inventory_movements WHERE order_id = $1 AND kind = 'RESERVATION' ORDER BY sku`,
+        [placeOrder.order!.id],
+      );
+      expect(moves.map((m) => [m.location_id, m.sku]).sort()).toEqual(expected);
+      expect(moves.every((m) => m.reserved_delta === 1 && groups.some((g) => g.id === m.group_id))).toBe(true);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('prefers one complete shipment from farther away over a split', async () => {
