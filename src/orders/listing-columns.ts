@@ -4,7 +4,7 @@
  *
  * A customer's page of 20 orders decodes every row's columns in the pg driver (the address
  * as JSON, two timestamps): 9 to 10 µs a row on this machine against 4 to 5 for the summary's,
- * about a sixth of the server's CPU on that page (bench/README.md, session 10).
+ * about a fifth of the server's CPU on that page (bench/README.md, session 10).
  *
  * Summary records (OrderSummary) are not put in the request's order loader, so nothing
  * else in the operation reads them. test/integration/listing-columns.test.ts holds every
