@@ -10,6 +10,7 @@ import { checkGeo, checkInt, checkSku, checkText, isUuid } from '../common/valid
 import { EARTH_RADIUS_KM, haversineKm, unitVector, type GeoPoint } from '../common/geo';
 import type { FulfillmentMethodValue as FulfillmentMethod, LocationTypeValue as LocationType } from '../common/types';
 import { byPosition, notifyPositions, recordMovements } from './ledger';
+import { eachPacked } from '../db/packed';
 import {
   LOCATION_COLUMNS,
   POSITION_COLUMNS,
@@ -71,20 +72,6 @@ function radiusFilter(q: AvailabilityQuery): [number, number, number, number] | 
   if (angle >= Math.PI) return null;
   const [x, y, z] = unitVector(q.near.lat, q.near.lng);
   return [Math.cos(angle), x, y, z];
-}
-
-/** Calls `each` for every "i:n" entry of a comma-separated list of non-negative integers, read in place. */
-function eachStock(s: string, each: (index: number, n: number) => void): void {
-  let at = 0;
-  while (at < s.length) {
-    let index = 0;
-    for (let c = s.charCodeAt(at); c >= 48 && c <= 57; c = s.charCodeAt(++at)) index = index * 10 + (c - 48);
-    at++; // ':'
-    let n = 0;
-    for (let c = s.charCodeAt(at); c >= 48 && c <= 57; c = s.charCodeAt(++at)) n = n * 10 + (c - 48);
-    at++; // ',' or the end
-    each(index, n);
-  }
 }
 
 export interface LocationAvailabilityRecord {
@@ -385,7 +372,7 @@ export class InventoryService {
       const location = locations[i];
       const distanceKm = q.near ? haversineKm(q.near, location.geo) : null;
       if (q.radiusKm != null && distanceKm !== null && distanceKm > q.radiusKm) continue;
-      eachStock(rows[i].stock, (index, available) => bySku.get(q.skus[index - 1])!.push({ location, available, distanceKm }));
+      eachPacked(rows[i].stock, 2, (f) => bySku.get(q.skus[f[0] - 1])!.push({ location, available: f[1], distanceKm }));
     }
     return [...bySku.entries()].map(([sku, locations]) => {
       locations.sort((a, b) =>

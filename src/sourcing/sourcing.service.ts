@@ -12,6 +12,7 @@ import type { Queryable, Tx } from '../db/database';
 import { MAX_CACHED_LOCATIONS, RowVersionCache } from '../db/row-version-cache';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import { byPosition, movementsCte } from '../inventory/ledger';
+import { eachPacked } from '../db/packed';
 import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
 import { planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
 import { RULE_COLUMNS, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
@@ -45,26 +46,9 @@ interface AttributeRow {
   priority: number; daily_capacity: number | null;
 }
 
-/**
- * Calls `each` for every position of a candidate row (see CandidateRow): "i:onHand:reserved:
- * safetyStock" entries joined by commas, integers (possibly negative) read in place, without
- * the arrays and strings that split() makes for each of an order's 600 positions.
- */
+/** Calls `each` for every position of a candidate row (see CandidateRow): "i:onHand:reserved:safetyStock" entries (db/packed.ts). */
 function eachPosition(r: CandidateRow, skus: string[], each: (sku: string, onHand: number, reserved: number, safetyStock: number) => void): void {
-  const s = r.stock;
-  const fields = [0, 0, 0, 0];
-  let at = 0;
-  while (at < s.length) {
-    for (let f = 0; f < 4; f++) {
-      const neg = s.charCodeAt(at) === 45; // '-'
-      if (neg) at++;
-      let n = 0;
-      for (let c = s.charCodeAt(at); c >= 48 && c <= 57; c = s.charCodeAt(++at)) n = n * 10 + (c - 48);
-      fields[f] = neg ? -n : n;
-      at++; // past ':' or ','
-    }
-    each(skus[fields[0] - 1], fields[1], fields[2], fields[3]);
-  }
+  eachPacked(r.stock, 4, (f) => each(skus[f[0] - 1], f[1], f[2], f[3]));
 }
 
 export interface SourcedGroup {
