@@ -1,9 +1,10 @@
 /**
  * The sourcing service: loads the rule and every candidate position for an order's SKUs
  * in one query, asks the pure planner for a plan, and reserves it with one guarded UPDATE
- * inside the caller's transaction. A reservation that loses a race (another order took the
- * stock between read and write) rolls back to a savepoint and re-plans on fresh positions;
- * the last attempt locks the positions first, so it cannot lose. Stock is never oversold:
+ * inside the caller's transaction, all positions or none. A reservation that loses a race
+ * (another order took the stock between read and write) re-plans on fresh positions, under
+ * a savepoint from the second attempt on; the last attempt locks the positions first, so it
+ * cannot lose. Stock is never oversold:
  * the guard and the table's CHECK (reserved <= on_hand) both refuse it.
  */
 import { metrics, since } from '../metrics';
@@ -183,21 +184,29 @@ export class SourcingService {
    * Plans on fresh positions and reserves the plan with the guarded UPDATE; a lost race
    * re-plans, and the last attempt locks first so it cannot lose. Writes no plan rows and
    * no ledger rows: the caller records what the reservation is for.
+   *
+   * The first attempt runs without a savepoint (two round trips fewer on the usual path):
+   * until its reservation succeeds it only reads and locks, since the reservation is all or
+   * nothing. A lost first attempt keeps its locks to the end of the transaction, which can
+   * take the later attempts' locks out of the fixed order; PostgreSQL then reports a
+   * deadlock, and the transaction runs again (Database.transaction). The later attempts run
+   * under savepoints, which let go of their locks when they lose.
    */
   async reservePlan(tx: Tx, request: PlanRequest, rule: RuleRecord, opts: { capacity: boolean }): Promise<Plan> {
     const skus = request.lines.map((l) => l.sku);
-    for (let attempt = 1; ; attempt++) {
-      const locking = attempt > OPTIMISTIC_ATTEMPTS;
+    const attempt = async (locking: boolean): Promise<Plan> => {
+      if (locking) await this.lockSkus(tx, skus, opts.capacity);
+      const table = await this.candidateTable(tx, request);
+      const capacity = opts.capacity && rule.constraints.respectCapacity;
+      const p = timedPlan(request, table, capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
+      if (capacity) await this.claimCapacity(tx, p, table);
+      await this.reserve(tx, p, rule.constraints.useSafetyStock);
+      return p;
+    };
+    for (let n = 1; ; n++) {
+      const locking = n > OPTIMISTIC_ATTEMPTS;
       try {
-        return await tx.savepoint(async () => {
-          if (locking) await this.lockSkus(tx, skus, opts.capacity);
-          const table = await this.candidateTable(tx, request);
-          const capacity = opts.capacity && rule.constraints.respectCapacity;
-          const p = timedPlan(request, table, capacity ? rule : { ...rule, constraints: { ...rule.constraints, respectCapacity: false } });
-          if (capacity) await this.claimCapacity(tx, p, table);
-          await this.reserve(tx, p, rule.constraints.useSafetyStock);
-          return p;
-        });
+        return n === 1 ? await attempt(false) : await tx.savepoint(() => attempt(locking));
       } catch (err) {
         if (!(err instanceof ReservationLost) || locking) throw err;
         metrics.reservationConflicts.inc();
@@ -249,28 +258,37 @@ export class SourcingService {
     if (rows.some((r) => r.n >= limited.get(r.id)!)) throw new ReservationLost();
   }
 
+  /**
+   * Reserves every position of the plan, or none: a lost race writes nothing, so the first
+   * attempt needs no savepoint (reservePlan).
+   */
   private async reserve(tx: Tx, plan: Plan, useSafetyStock: boolean): Promise<void> {
     const items = plan.groups
       .flatMap((g) => g.lines.map((l) => ({ l: g.locationId, s: l.sku, q: l.quantity })))
       .sort(byPosition);
     if (items.length === 0) return;
-    // One round trip: the positions are locked in the order every path uses (lockPositions'),
-    // by an InitPlan that runs before the UPDATE reads a row; the UPDATE then re-checks each
-    // guard on the latest version (READ COMMITTED), as a statement of its own would.
+    // One round trip. `locked` locks the positions in the order every path uses and reads
+    // each one's latest version (READ COMMITTED re-reads a row it waited for); the UPDATE
+    // runs only when every one of them fits (an InitPlan, evaluated before it reads a row),
+    // and re-checks each guard on that same locked version.
     const rows = await tx.query(
       `WITH locked AS (
-         SELECT 1 FROM inventory_positions p JOIN unnest($1::uuid[], $2::text[]) AS v(l, s) ON p.location_id = v.l AND p.sku = v.s
+         SELECT p.on_hand - p.reserved - CASE WHEN $4::boolean THEN 0 ELSE p.safety_stock END >= v.q AS fits
+           FROM inventory_positions p JOIN unnest($1::uuid[], $2::text[], $3::int[]) AS v(l, s, q) ON p.location_id = v.l AND p.sku = v.s
           ORDER BY p.location_id, p.sku COLLATE "C" FOR UPDATE OF p)
        UPDATE inventory_positions p SET reserved = p.reserved + v.q, updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::int[]) AS v(l, s, q)
-        WHERE (SELECT count(*) FROM locked) >= 0
+        WHERE (SELECT count(*) FILTER (WHERE fits) FROM locked) = cardinality($1::uuid[])
           AND p.location_id = v.l AND p.sku = v.s
           AND p.on_hand - p.reserved - CASE WHEN $4::boolean THEN 0 ELSE p.safety_stock END >= v.q
       RETURNING p.location_id`,
       [items.map((i) => i.l), items.map((i) => i.s), items.map((i) => i.q), useSafetyStock],
-      'lock_and_reserve_positions',
+      'reserve_all_or_none',
     );
-    if (rows.length !== items.length) throw new ReservationLost();
+    if (rows.length === 0) throw new ReservationLost();
+    // every position fitted while locked, so none can fail its guard: a partial reservation
+    // would be a defect, and ends the transaction rather than be kept
+    if (rows.length !== items.length) throw new Error(`reserved ${rows.length} of ${items.length} positions: the reservation must be all or none`);
   }
 
   /** Writes a plan that is already reserved as the order's new active version. */

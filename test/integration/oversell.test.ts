@@ -1,6 +1,7 @@
 import { createTestApp, type TestApp } from '../helpers/app';
 import { inventoryInvariants, makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { AdvanceFulfillmentDocument, CancelOrderDocument, PlaceOrderDocument } from '../generated/graphql';
+import { metrics } from '../../src/metrics';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -77,4 +78,53 @@ it('keeps the ledger exact, without deadlocks, while placements, cancellations a
   const results = await Promise.all(ops);
   expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
   expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
+});
+
+it('reserves all of a plan or none of it: a first attempt that loses one position of two keeps nothing of the other', async () => {
+  const near = await makeLocation(t, { lat: 40.75, lng: -73.99 });
+  const far = await makeLocation(t, { lat: 41.9, lng: -87.6 });
+  await stock(t, [near, far].flatMap((l) => ['AON-A', 'AON-B'].map((sku) => ({ locationId: l.id, sku, onHand: 5 }))));
+  const conflicts = async () => (await metrics.reservationConflicts.get()).values.reduce((n, v) => n + v.value, 0);
+  const conflictsBefore = await conflicts();
+
+  // Another transaction holds AON-B at the near location: the order plans both lines there,
+  // locks AON-A and waits for AON-B, which the other transaction then empties.
+  const other = await t.db.pool.connect();
+  try {
+    await other.query('BEGIN');
+    await other.query(`SELECT 1 FROM inventory_positions WHERE location_id = $1 AND sku = 'AON-B' FOR UPDATE`, [near.id]);
+    const placing = t.ok(PlaceOrderDocument, {
+      input: orderInput({ lines: [{ sku: 'AON-A', quantity: 1, unitPrice: '1' }, { sku: 'AON-B', quantity: 1, unitPrice: '1' }] }),
+      key: 'all-or-none',
+    }, { role: 'SERVICE' });
+    for (let i = 0; ; i++) {
+      const [w] = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE OF p%'`,
+      );
+      if (w.n > 0) break;
+      if (i > 500) throw new Error('the placement never waited for the held position');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await other.query(`UPDATE inventory_positions SET on_hand = 0 WHERE location_id = $1 AND sku = 'AON-B'`, [near.id]);
+    await other.query(
+      `INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, reason, actor) VALUES ($1, 'AON-B', 'ADJUSTMENT', -5, 0, 'count', 'test')`,
+      [near.id],
+    );
+    await other.query('COMMIT');
+    const order = (await placing).placeOrder.order!;
+
+    expect(order.status).toBe('ALLOCATED');
+    const planned = order.fulfillmentPlan!.groups.flatMap((g) => g.lines.map((l) => ({ at: g.location.id, sku: l.sku, quantity: l.quantity })));
+    expect(planned.find((l) => l.sku === 'AON-B')!.at).toBe(far.id);
+    const reserved = await t.db.query<{ location_id: string; sku: string; reserved: number }>(
+      `SELECT location_id, sku, reserved FROM inventory_positions WHERE sku IN ('AON-A', 'AON-B') AND reserved > 0`,
+    );
+    // exactly the final plan: the lost attempt's AON-A at the near location was not kept
+    expect(reserved.map((r) => ({ at: r.location_id, sku: r.sku, quantity: r.reserved })).sort((a, b) => a.sku.localeCompare(b.sku)))
+      .toEqual(planned.sort((a, b) => a.sku.localeCompare(b.sku)));
+    expect(await conflicts()).toBe(conflictsBefore + 1);
+    expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
+  } finally {
+    other.release();
+  }
 });
