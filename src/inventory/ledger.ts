@@ -5,6 +5,7 @@
  */
 import { INVENTORY_EVENTS_CHANNEL } from '../events/outbox';
 import type { Queryable, Tx } from '../db/database';
+import { Statement } from '../db/statement';
 
 /** Position order for locks: location id, then SKU by code point (COLLATE "C" in SQL). */
 export function byPosition(a: { l: string; s: string }, b: { l: string; s: string }): number {
@@ -42,39 +43,25 @@ export interface Movement {
 export async function recordMovements(tx: Queryable, moves: Movement[], meta: { actor: string; reason?: string | null }): Promise<void> {
   if (moves.length === 0) return;
   // The movements, and a notification of the positions they changed (leaves on commit).
-  const m = movementsCte('ins', moves, meta, 1);
-  await tx.query(`WITH ${m.cte} ${m.notify}`, m.params, 'record_movements_v4');
+  const st = new Statement();
+  const notified = movements(st, 'moves', moves, meta);
+  await tx.query(st.text(`SELECT ${notified}`), st.params, 'record_movements_v5');
 }
 
 /**
- * Movements as a data-modifying CTE named `name` of a larger statement, with its parameters
- * numbered from `$first`, and the statement's tail that notifies the positions they changed
- * (`notify`, which must end the statement): placement writes its plan and its movements in
- * one statement.
+ * Adds movements to a larger statement as a data-modifying CTE named `name`; returns an
+ * expression for its final SELECT that notifies the positions they changed. Placement writes
+ * its plan, its movements and its events in one statement.
  */
-export function movementsCte(name: string, moves: Movement[], meta: { actor: string; reason?: string | null }, first: number): { cte: string; notify: string; params: unknown[] } {
-  const $ = (i: number) => `$${first + i}`;
-  return {
-    cte: `${name} AS (
+export function movements(st: Statement, name: string, moves: Movement[], meta: { actor: string; reason?: string | null }): string {
+  st.with(name, `
        INSERT INTO inventory_movements (location_id, sku, kind, on_hand_delta, reserved_delta, order_id, group_id, cart_reservation_id, reason, actor)
-       SELECT l, s, k, oh, rs, o, g, c, ${$(7)}, ${$(8)}
-         FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::int[], ${$(4)}::int[], ${$(5)}::uuid[], ${$(6)}::uuid[], ${$(9)}::uuid[]) AS v(l, s, k, oh, rs, o, g, c)
-       RETURNING location_id, sku)`,
-    notify: NOTIFY_POSITIONS_FROM(name, $(10)),
-    params: [
-      moves.map((m) => m.locationId),
-      moves.map((m) => m.sku),
-      moves.map((m) => m.kind),
-      moves.map((m) => m.onHandDelta),
-      moves.map((m) => m.reservedDelta),
-      moves.map((m) => m.orderId ?? null),
-      moves.map((m) => m.groupId ?? null),
-      meta.reason ?? null,
-      meta.actor,
-      moves.map((m) => m.cartReservationId ?? null),
-      INVENTORY_EVENTS_CHANNEL,
-    ],
-  };
+       SELECT l, s, k, oh, rs, o, g, c, ${st.p(meta.reason ?? null)}, ${st.p(meta.actor)}
+         FROM unnest(${st.p(moves.map((m) => m.locationId), 'uuid[]')}, ${st.p(moves.map((m) => m.sku), 'text[]')}, ${st.p(moves.map((m) => m.kind), 'text[]')},
+                     ${st.p(moves.map((m) => m.onHandDelta), 'int[]')}, ${st.p(moves.map((m) => m.reservedDelta), 'int[]')}, ${st.p(moves.map((m) => m.orderId ?? null), 'uuid[]')},
+                     ${st.p(moves.map((m) => m.groupId ?? null), 'uuid[]')}, ${st.p(moves.map((m) => m.cartReservationId ?? null), 'uuid[]')}) AS v(l, s, k, oh, rs, o, g, c)
+       RETURNING location_id, sku`);
+  return positionsNotified(name, st.p(INVENTORY_EVENTS_CHANNEL));
 }
 
 /** Notifies (on commit) that these positions changed in a way movements do not show (safety stock). */
@@ -82,21 +69,22 @@ export async function notifyPositions(tx: Queryable, positions: { locationId: st
   if (positions.length === 0) return;
   await tx.query(
     `WITH changed AS (SELECT l AS location_id, s AS sku FROM unnest($1::uuid[], $2::text[]) AS v(l, s))
-     ${NOTIFY_POSITIONS_FROM('changed', '$3')}`,
+     SELECT ${positionsNotified('changed', '$3')}`,
     [positions.map((p) => p.locationId), positions.map((p) => p.sku), INVENTORY_EVENTS_CHANNEL],
-    'notify_positions',
+    'notify_positions_v2',
   );
 }
 
 /**
- * The tail of a statement that notifies the distinct (location_id, sku) rows of `source`: 50
- * positions a notification, under PostgreSQL's 8,000-byte payload limit with the longest SKUs.
+ * An expression that notifies the distinct (location_id, sku) rows of `source` and counts the
+ * notifications: 50 positions a notification, under PostgreSQL's 8,000-byte payload limit with
+ * the longest SKUs. (PostgreSQL keeps a volatile call in a subquery whose value is not read.)
  */
-function NOTIFY_POSITIONS_FROM(source: string, channelParam: string): string {
-  return `SELECT pg_notify(${channelParam}, chunk)
+function positionsNotified(source: string, channel: string): string {
+  return `(SELECT count(*) FROM (SELECT pg_notify(${channel}, chunk)
        FROM (SELECT json_agg(json_build_array(location_id, sku))::text AS chunk
                FROM (SELECT location_id, sku, (row_number() OVER ()) / 50 AS part FROM (SELECT DISTINCT location_id, sku FROM ${source}) d) t
-              GROUP BY part) c`;
+              GROUP BY part) c) n)`;
 }
 
 

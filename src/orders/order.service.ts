@@ -12,12 +12,13 @@ import { checkGeo, checkSku, checkText, isUuid } from '../common/validate';
 import { isCurrencyCode, toUnits } from '../common/money';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import type { Principal } from '../auth/principal';
-import { actorOf, insertEvents, type NewOrderEvent } from '../events/outbox';
+import { actorOf, insertEvents, orderEvents, type NewOrderEvent } from '../events/outbox';
+import { Statement } from '../db/statement';
 import { toLocation, LOCATION_COLUMNS, type LocationRow } from '../inventory/records';
 import type { SourcingService } from '../sourcing/sourcing.service';
 import type { CartService } from '../carts/cart.service';
 import { groupCost, type Plan, type PlanRequest, type PlanRequestLine } from '../sourcing/planner';
-import type { RuleRecord } from '../sourcing/rules';
+import { RULES_IN_ORDER, type RuleRecord, type RuleRow } from '../sourcing/rules';
 import { haversineKm } from '../common/geo';
 import { deriveOrderStatus, type OrderStatusValue } from './status';
 import { ORDER_COLUMNS, ORDER_SUMMARY_COLUMNS, OrderSummary, toOrder, type AddressData, type OrderRecord, type OrderRow } from './records';
@@ -150,6 +151,34 @@ export function decodeCursor(cursor: string): [string, string] | null {
   return null;
 }
 
+/** An order to write at placement, with its lines (ids chosen by the caller). */
+interface NewOrder {
+  id: string; customerId: string; channel: string; method: FulfillmentMethod; shippingAddress: AddressData | null; pickupLocationId: string | null;
+  currencyCode: string; shipComplete: boolean; lines: { id: string; sku: string; quantity: number; unitPrice: string }[];
+}
+
+/**
+ * Adds to a statement the order (CTE `new_order`, returning its columns), its lines and the
+ * rule's remorse hold, when it has one.
+ */
+function orderWrites(st: Statement, o: NewOrder & { status: OrderStatusValue; lastSequence: number }, remorseMinutes: number | null): void {
+  const id = st.p(o.id, 'uuid');
+  st.with('new_order', `
+       INSERT INTO orders (id, number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
+       VALUES (${id}, 'ORD-' || nextval('order_number_seq'), ${st.p(o.customerId)}, ${st.p(o.channel)}, ${st.p(o.status)}, ${st.p(o.method)},
+               ${st.p(o.shippingAddress, 'jsonb')}, ${st.p(o.pickupLocationId, 'uuid')}, ${st.p(o.currencyCode)}, ${st.p(o.shipComplete, 'boolean')}, ${st.p(o.lastSequence, 'int')})
+       RETURNING ${ORDER_COLUMNS}`);
+  st.with('new_lines', `
+       INSERT INTO order_lines (id, order_id, line_no, sku, quantity, unit_price)
+       SELECT id, ${id}, ord - 1, sku, q, p
+         FROM unnest(${st.p(o.lines.map((l) => l.id), 'uuid[]')}, ${st.p(o.lines.map((l) => l.sku), 'text[]')}, ${st.p(o.lines.map((l) => l.quantity), 'int[]')},
+                     ${st.p(o.lines.map((l) => l.unitPrice), 'numeric[]')}) WITH ORDINALITY AS v(id, sku, q, p, ord)`);
+  const minutes = st.p(remorseMinutes, 'int');
+  st.with('new_hold', `
+       INSERT INTO order_holds (order_id, type, reason, release_at)
+       SELECT ${id}, 'REMORSE', 'remorse period of ' || ${minutes} || ' minutes', now() + make_interval(mins => ${minutes}) WHERE ${minutes} IS NOT NULL`);
+}
+
 export class OrderService {
   private readonly customerPages = new TurnBatcher<string, OrderPage>();
 
@@ -174,14 +203,17 @@ export class OrderService {
         fresh = false;
         // Claim the key first, with the order it will name: a concurrent duplicate blocks here
         // until this transaction ends (and finds the order, or no key if this one rolled back).
+        // The sourcing rules come in the same round trip.
         const orderId = crypto.randomUUID();
-        const claimed = await tx.query(
-          `INSERT INTO idempotency_keys (principal, operation, key, request_hash, result_id) VALUES ($1, 'placeOrder', $2, $3, $4)
-           ON CONFLICT DO NOTHING RETURNING 1`,
+        const claim = await tx.query<RuleRow & { claimed: number }>(
+          `WITH k AS (
+             INSERT INTO idempotency_keys (principal, operation, key, request_hash, result_id) VALUES ($1, 'placeOrder', $2, $3, $4)
+             ON CONFLICT DO NOTHING RETURNING 1)
+           SELECT (SELECT count(*) FROM k)::int AS claimed, r.* FROM (SELECT 1) one LEFT JOIN LATERAL (${RULES_IN_ORDER}) r ON true ORDER BY r.rule_rank`,
           [principal.sub, idempotencyKey, hash, orderId],
-          'claim_idempotency_key_v2',
+          'claim_key_with_rules',
         );
-        if (claimed.length === 0) return this.replay(tx, principal, idempotencyKey, hash);
+        if (claim[0].claimed === 0) return this.replay(tx, principal, idempotencyKey, hash);
 
         let destination = input.shippingAddress?.geo ?? null;
         if (pickupLocationId) {
@@ -193,27 +225,16 @@ export class OrderService {
           }
           destination = l.geo;
         }
-        const rule = await this.sourcing.ruleFor(tx, {
+        const rule = this.sourcing.ruleFrom(claim.filter((r) => r.id !== null), {
           channel: input.channel, method: input.method, countryCode: input.shippingAddress?.countryCode ?? null,
         });
-
         const shipComplete = input.shipComplete ?? rule.constraints.shipComplete;
-        // the order and its lines in one statement (the lines' foreign key is checked at its end)
         const lineIds: string[] = input.lines.map(() => crypto.randomUUID());
-        await tx.query(
-          `WITH o AS (
-             INSERT INTO orders (id, number, customer_id, channel, status, method, shipping_address, pickup_location_id, currency_code, ship_complete, last_sequence)
-             VALUES ($1, 'ORD-' || nextval('order_number_seq'), $2, $3, 'PLACED', $4, $5, $6, $7, $8, 1))
-           INSERT INTO order_lines (id, order_id, line_no, sku, quantity, unit_price)
-           SELECT id, $1, ord - 1, sku, q, p FROM unnest($9::uuid[], $10::text[], $11::int[], $12::numeric[]) WITH ORDINALITY AS v(id, sku, q, p, ord)`,
-          [
-            orderId, input.customerId, input.channel, input.method, input.shippingAddress ?? null, pickupLocationId, input.currencyCode, shipComplete,
-            lineIds, input.lines.map((l) => l.sku), input.lines.map((l) => l.quantity), input.lines.map((l) => l.unitPrice),
-          ],
-          'insert_order_and_lines',
-        );
+        const newOrder: NewOrder = {
+          id: orderId, customerId: input.customerId, channel: input.channel, method: input.method, shippingAddress: input.shippingAddress ?? null,
+          pickupLocationId, currencyCode: input.currencyCode, shipComplete, lines: input.lines.map((l, i) => ({ ...l, id: lineIds[i] })),
+        };
         const actor = actorOf(principal);
-
         const request: PlanRequest = {
           method: input.method,
           destination,
@@ -221,49 +242,69 @@ export class OrderService {
           shipComplete,
           lines: input.lines.map((l, i) => ({ orderLineId: lineIds[i], sku: l.sku, quantity: l.quantity })),
         };
-        const held = input.cartReservationId
-          ? await this.carts.convert(
-              tx,
-              principal,
-              input.cartReservationId.toLowerCase(),
-              { id: orderId, customerId: input.customerId, method: input.method, pickupLocationId, skus: input.lines.map((l) => l.sku) },
-              new Map(input.lines.map((l) => [l.sku, l.quantity])),
-            )
-          : null;
-        const outcome = held
-          ? await this.sourceWithCart(tx, orderId, request, rule, held, actor)
-          : await this.sourcing.planAndReserve(tx, { orderId, rule, actor, request, first: true });
-        const unallocatedUnits = outcome.plan.unallocated.reduce((n, l) => n + l.quantity, 0);
-        if (unallocatedUnits > 0 && rule.fallback === 'REJECT') {
+        // What the sourcing outcome makes of the order: refused (the rule's REJECT fallback),
+        // or its status and the event that records it. The rule's remorse hold keeps every
+        // group from advancing until it releases itself (the sweep) or is released.
+        const remorse = rule.remorseHoldMinutes;
+        const outcomeOf = (plan: Plan, planId: string): { status: OrderStatusValue; event: NewOrderEvent } => {
+          const unallocatedUnits = plan.unallocated.reduce((n, l) => n + l.quantity, 0);
+          const status = deriveOrderStatus({ cancelled: false, returned: false, openHolds: remorse ? 1 : 0, groups: plan.groups.map(() => 'PENDING'), unallocatedUnits });
+          return {
+            status,
+            event: { type: status === 'BACKORDERED' ? 'ORDER_BACKORDERED' : 'ORDER_ALLOCATED', status, data: { planId, groups: plan.groups.length, unallocatedUnits } },
+          };
+        };
+        const refuseUnsourced = (plan: Plan) => {
+          if (plan.unallocated.length === 0 || rule.fallback !== 'REJECT') return;
           throw new UserErrorsAbort(
-            outcome.plan.unallocated.map((u) => {
+            plan.unallocated.map((u) => {
               const i = lineIds.indexOf(u.orderLineId);
               return userError(UserErrorCode.INSUFFICIENT_STOCK, `${u.quantity} of ${u.sku} cannot be sourced`, ['input', 'lines', i, 'quantity']);
             }),
           );
-        }
-        // The rule's remorse hold: no group advances until it releases itself (the sweep) or is released.
-        const remorse = rule.remorseHoldMinutes;
-        if (remorse) {
-          await tx.query(
-            `INSERT INTO order_holds (order_id, type, reason, release_at) VALUES ($1, 'REMORSE', $2, now() + make_interval(mins => $3))`,
-            [orderId, `remorse period of ${remorse} minutes`, remorse],
-          );
-        }
-        const status = deriveOrderStatus({ cancelled: false, returned: false, openHolds: remorse ? 1 : 0, groups: outcome.groups.map(() => 'PENDING'), unallocatedUnits });
-        const sourcedEvent: NewOrderEvent = {
-          type: status === 'BACKORDERED' ? 'ORDER_BACKORDERED' : 'ORDER_ALLOCATED',
-          status,
-          data: { planId: outcome.planId, groups: outcome.groups.length, unallocatedUnits },
         };
-        // Placement is version 1 with two events, written together: ORDER_PLACED (1, in no
-        // location's stream: it precedes the groups) and the sourcing outcome (2).
-        const [row] = await tx.query<OrderRow>(
-          `UPDATE orders SET status = $2, last_sequence = 2 WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
-          [orderId, status],
-          'set_placed_status_v3',
-        );
-        await insertEvents(tx, orderId, 1, [{ type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } }, sourcedEvent], actor, null, 2);
+        // Placement is version 1 with two events: ORDER_PLACED (1, in no location's stream: it
+        // precedes the groups) and the sourcing outcome (2).
+        const placed: NewOrderEvent = { type: 'ORDER_PLACED', status: 'PLACED', data: { channel: input.channel } };
+
+        let row: OrderRow;
+        if (!input.cartReservationId) {
+          // Reserve first, then write the order, its lines, the plan with its ledger rows, the
+          // hold and the events in one statement (constraints are checked at its end).
+          const plan = await this.sourcing.reservePlan(tx, request, rule, { capacity: true });
+          refuseUnsourced(plan);
+          const st = new Statement();
+          const { outcome, notified: positionsNotified } = this.sourcing.planWrites(st, orderId, plan, request, rule, actor, new Date(), []);
+          const { status, event } = outcomeOf(plan, outcome.planId);
+          orderWrites(st, { ...newOrder, status, lastSequence: 2 }, remorse);
+          const eventsNotified = orderEvents(st, {
+            orderId, firstSequence: 1, events: [placed, event], actor, previous: null, fanOutFrom: 2, groupLocations: outcome.groups.map((g) => g.locationId),
+          });
+          [row] = await tx.query<OrderRow>(st.text(`SELECT ${ORDER_COLUMNS}, ${positionsNotified} AS positions, ${eventsNotified} AS events FROM new_order`), st.params, 'place_order');
+        } else {
+          // A cart's conversion names the order, which is therefore written first.
+          const st = new Statement();
+          orderWrites(st, { ...newOrder, status: 'PLACED', lastSequence: 1 }, remorse);
+          await tx.query(st.text('SELECT id FROM new_order'), st.params, 'insert_placed_order');
+          const held = await this.carts.convert(
+            tx,
+            principal,
+            input.cartReservationId.toLowerCase(),
+            { id: orderId, customerId: input.customerId, method: input.method, pickupLocationId, skus: input.lines.map((l) => l.sku) },
+            new Map(input.lines.map((l) => [l.sku, l.quantity])),
+          );
+          const outcome = held
+            ? await this.sourceWithCart(tx, orderId, request, rule, held, actor)
+            : await this.sourcing.planAndReserve(tx, { orderId, rule, actor, request, first: true }); // the cart no longer lives
+          refuseUnsourced(outcome.plan);
+          const { status, event } = outcomeOf(outcome.plan, outcome.planId);
+          [row] = await tx.query<OrderRow>(
+            `UPDATE orders SET status = $2, last_sequence = 2 WHERE id = $1 RETURNING ${ORDER_COLUMNS}`,
+            [orderId, status],
+            'set_placed_status_v3',
+          );
+          await insertEvents(tx, orderId, 1, [placed, event], actor, null, 2);
+        }
         fresh = true;
         return ok(toOrder(row));
       }, { genericPlans: true }), // every statement of placement is keyed: planned once per connection

@@ -46,6 +46,10 @@ export interface RuleRecord {
 export const RULE_COLUMNS =
   'id, name, enabled, priority, version, is_default, match, candidates, cost, constraints, fallback, acceptance_deadline_minutes, remorse_hold_minutes';
 
+/** The rules in force with their rank (priority, highest first; then the oldest): ORDER BY rule_rank. */
+export const RULES_IN_ORDER =
+  `SELECT ${RULE_COLUMNS}, row_number() OVER (ORDER BY priority DESC, created_at) AS rule_rank FROM sourcing_rules WHERE deleted_at IS NULL`;
+
 export interface RuleRow {
   id: string; name: string; enabled: boolean; priority: number; version: number; is_default: boolean;
   match: Record<string, unknown>; candidates: Record<string, unknown>; cost: Record<string, unknown>;

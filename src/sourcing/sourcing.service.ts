@@ -12,11 +12,12 @@ import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
 import { MAX_CACHED_LOCATIONS, RowVersionCache } from '../db/row-version-cache';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
-import { byPosition, movementsCte } from '../inventory/ledger';
+import { byPosition, movements } from '../inventory/ledger';
+import { Statement } from '../db/statement';
 import { eachPacked } from '../db/packed';
 import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
 import { planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
-import { RULE_COLUMNS, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
+import { RULES_IN_ORDER, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
 
 /** Optimistic attempts before the locking one. */
 const OPTIMISTIC_ATTEMPTS = 3;
@@ -71,12 +72,17 @@ export class SourcingService {
   private readonly locationCache = new RowVersionCache<LocationAttributes>(MAX_CACHED_LOCATIONS);
 
   async rules(q: Queryable): Promise<RuleRecord[]> {
-    const rows = await q.query<RuleRow>(`SELECT ${RULE_COLUMNS} FROM sourcing_rules WHERE deleted_at IS NULL ORDER BY priority DESC, created_at`, [], 'sourcing_rules_v2');
+    const rows = await q.query<RuleRow>(`${RULES_IN_ORDER} ORDER BY rule_rank`, [], 'sourcing_rules_v3');
     return rows.map(toRule);
   }
 
   async ruleFor(q: Queryable, order: RuleMatchInput): Promise<RuleRecord> {
-    const rule = selectRule(await this.rules(q), order);
+    return this.ruleFrom(await q.query<RuleRow>(`${RULES_IN_ORDER} ORDER BY rule_rank`, [], 'sourcing_rules_v3'), order);
+  }
+
+  /** The rule for an order among rows of RULES_IN_ORDER, read in their order (placement reads them with its key). */
+  ruleFrom(rows: RuleRow[], order: RuleMatchInput): RuleRecord {
+    const rule = selectRule(rows.map(toRule), order);
     if (!rule) throw new Error('No default sourcing rule: the database was not migrated');
     return rule;
   }
@@ -295,9 +301,25 @@ export class SourcingService {
   async persist(
     tx: Tx, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date, keepGroupIds: string[], first = false,
   ): Promise<SourcingOutcome> {
-    const planId = crypto.randomUUID();
     // a new order has no plan to retire
     if (!first) await tx.query('UPDATE fulfillment_plans SET active = false WHERE order_id = $1 AND active', [orderId]);
+    const st = new Statement();
+    const { outcome, notified } = this.planWrites(st, orderId, plan, request, rule, actor, now, keepGroupIds);
+    await tx.query(st.text(`SELECT ${notified}`), st.params, 'insert_plan_v4');
+    return outcome;
+  }
+
+  /**
+   * Adds to a statement the writes of a plan that is already reserved, as the order's new
+   * active version (the caller retires the old one): the plan, its groups, their lines, its
+   * membership, what it left unallocated and the RESERVATION movements of its groups (empty
+   * arrays insert nothing). Returns the outcome and an expression for the statement's final
+   * SELECT that notifies the positions reserved.
+   */
+  planWrites(
+    st: Statement, orderId: string, plan: Plan, request: PlanRequest, rule: RuleRecord, actor: string, now: Date, keepGroupIds: string[],
+  ): { outcome: SourcingOutcome; notified: string } {
+    const planId = crypto.randomUUID();
     const explanation = {
       provenOptimal: plan.provenOptimal,
       objective: plan.objective,
@@ -309,49 +331,38 @@ export class SourcingService {
     };
     const groups: SourcedGroup[] = plan.groups.map((g) => ({ id: crypto.randomUUID(), locationId: g.locationId, method: request.method, lines: g.lines }));
     const lines = groups.flatMap((g) => g.lines.map((l) => ({ g: g.id, ...l })));
-    const planGroupIds = [...keepGroupIds, ...groups.map((g) => g.id)];
-    // The plan, its groups, their lines, its membership, what it left unallocated and the
-    // RESERVATION movements of its groups in one statement (empty arrays insert nothing),
-    // which ends by notifying the positions reserved; the foreign keys are checked at its end.
-    const moves = movementsCte(
-      'moves',
+    const id = st.p(planId, 'uuid');
+    const order = st.p(orderId, 'uuid');
+    st.with('plan', `
+       INSERT INTO fulfillment_plans (id, order_id, version, rule_id, rule_version, shipment_count, estimated_cost, total_distance_km, explanation)
+       VALUES (${id}, ${order}, (SELECT COALESCE(max(version), 0) + 1 FROM fulfillment_plans WHERE order_id = ${order}),
+               ${st.p(rule.id)}, ${st.p(rule.version)}, ${st.p(plan.shipmentCount)}, ${st.p(Math.max(0, plan.objective).toFixed(4))}, ${st.p(plan.totalDistanceKm)}, ${st.p(explanation)})`);
+    st.with('plan_groups_in', `
+       INSERT INTO fulfillment_groups (id, plan_id, order_id, location_id, method, status, estimated_cost, distance_km, promised_by, accept_by)
+       SELECT id, ${id}, ${order}, l, ${st.p(request.method)}, 'PENDING', c, d, pb,
+              ${st.p(rule.acceptanceDeadlineMinutes ? new Date(now.getTime() + rule.acceptanceDeadlineMinutes * 60_000) : null, 'timestamptz')}
+         FROM unnest(${st.p(groups.map((g) => g.id), 'uuid[]')}, ${st.p(groups.map((g) => g.locationId), 'uuid[]')},
+                     ${st.p(plan.groups.map((g) => Math.max(0, g.cost).toFixed(4)), 'numeric[]')}, ${st.p(plan.groups.map((g) => g.distanceKm), 'float8[]')},
+                     ${st.p(plan.groups.map((g) => promisedBy(request.method, g.distanceKm, now)), 'timestamptz[]')}) AS v(id, l, c, d, pb)`);
+    st.with('plan_group_lines', `
+       INSERT INTO fulfillment_group_lines (group_id, order_line_id, sku, quantity)
+       SELECT * FROM unnest(${st.p(lines.map((l) => l.g), 'uuid[]')}, ${st.p(lines.map((l) => l.orderLineId), 'uuid[]')},
+                            ${st.p(lines.map((l) => l.sku), 'text[]')}, ${st.p(lines.map((l) => l.quantity), 'int[]')})`);
+    st.with('plan_members', `
+       INSERT INTO plan_groups (plan_id, group_id) SELECT ${id}, unnest(${st.p([...keepGroupIds, ...groups.map((g) => g.id)], 'uuid[]')})`);
+    st.with('plan_unallocated', `
+       INSERT INTO plan_unallocated (plan_id, order_line_id, sku, quantity)
+       SELECT ${id}, * FROM unnest(${st.p(plan.unallocated.map((l) => l.orderLineId), 'uuid[]')}, ${st.p(plan.unallocated.map((l) => l.sku), 'text[]')},
+                                   ${st.p(plan.unallocated.map((l) => l.quantity), 'int[]')})`);
+    const notified = movements(
+      st,
+      'plan_moves',
       groups.flatMap((g) =>
         g.lines.map((l) => ({ locationId: g.locationId, sku: l.sku, kind: 'RESERVATION' as const, onHandDelta: 0, reservedDelta: l.quantity, orderId, groupId: g.id })),
       ),
       { actor, reason: 'sourced' },
-      24,
     );
-    await tx.query(
-      `WITH plan AS (
-         INSERT INTO fulfillment_plans (id, order_id, version, rule_id, rule_version, shipment_count, estimated_cost, total_distance_km, explanation)
-         VALUES ($1, $2, (SELECT COALESCE(max(version), 0) + 1 FROM fulfillment_plans WHERE order_id = $2), $3, $4, $5, $6, $7, $8)),
-       grp AS (
-         INSERT INTO fulfillment_groups (id, plan_id, order_id, location_id, method, status, estimated_cost, distance_km, promised_by, accept_by)
-         SELECT id, $1, $2, l, $9, 'PENDING', c, d, pb, $10 FROM unnest($11::uuid[], $12::uuid[], $13::numeric[], $14::float8[], $15::timestamptz[]) AS v(id, l, c, d, pb)),
-       lines AS (
-         INSERT INTO fulfillment_group_lines (group_id, order_line_id, sku, quantity)
-         SELECT * FROM unnest($16::uuid[], $17::uuid[], $18::text[], $19::int[])),
-       members AS (
-         INSERT INTO plan_groups (plan_id, group_id) SELECT $1, unnest($20::uuid[])),
-       unallocated AS (
-         INSERT INTO plan_unallocated (plan_id, order_line_id, sku, quantity)
-         SELECT $1, * FROM unnest($21::uuid[], $22::text[], $23::int[])),
-       ${moves.cte}
-       ${moves.notify}`,
-      [
-        planId, orderId, rule.id, rule.version, plan.shipmentCount, Math.max(0, plan.objective).toFixed(4), plan.totalDistanceKm, explanation,
-        request.method, rule.acceptanceDeadlineMinutes ? new Date(now.getTime() + rule.acceptanceDeadlineMinutes * 60_000) : null,
-        groups.map((g) => g.id), groups.map((g) => g.locationId),
-        plan.groups.map((g) => Math.max(0, g.cost).toFixed(4)), plan.groups.map((g) => g.distanceKm),
-        plan.groups.map((g) => promisedBy(request.method, g.distanceKm, now)),
-        lines.map((l) => l.g), lines.map((l) => l.orderLineId), lines.map((l) => l.sku), lines.map((l) => l.quantity),
-        planGroupIds,
-        plan.unallocated.map((l) => l.orderLineId), plan.unallocated.map((l) => l.sku), plan.unallocated.map((l) => l.quantity),
-        ...moves.params,
-      ],
-      'insert_plan_v3',
-    );
-    return { planId, plan, groups, rule };
+    return { outcome: { planId, plan, groups, rule }, notified };
   }
 }
 
