@@ -10,7 +10,8 @@
 import { metrics, since } from '../metrics';
 import crypto from 'node:crypto';
 import type { Queryable, Tx } from '../db/database';
-import { MAX_CACHED_LOCATIONS, RowVersionCache } from '../db/row-version-cache';
+import { MAX_CACHED_LOCATIONS } from '../db/row-version-cache';
+import { GenerationCache } from '../db/generation-cache';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import { byPosition, movements } from '../inventory/ledger';
 import { Statement } from '../db/statement';
@@ -19,22 +20,30 @@ import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
 import { planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
 import { RULES_IN_ORDER, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
 
+/** The start of today (UTC), as the groups' created_at is compared with it. */
+const TODAY = "date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
+
+/** A location's groups today that count against its daily capacity. */
+const GROUPS_TODAY = (location: string) =>
+  `SELECT count(*)::int FROM fulfillment_groups g WHERE g.location_id = ${location} AND g.created_at >= ${TODAY} AND g.status NOT IN ('CANCELLED', 'REJECTED')`;
+
 /** Optimistic attempts before the locking one. */
 const OPTIMISTIC_ATTEMPTS = 3;
 
 class ReservationLost extends Error {}
 
 /**
- * One candidate location: its id, the version of its row (`xmin`, which every UPDATE of the
- * row changes), its groups today and its stock of the order's SKUs, as
+ * One candidate location: its id, its stock of the order's SKUs, as
  * "i:onHand:reserved:safetyStock" joined by commas (i the SKU's 1-based place in the
- * statement's list), numbers and plain text read in place (eachPosition). The location's own
- * columns come from LocationAttributes, read again only when the version moved: with them on
- * each of an order's 200 rows, the pg client spent 2.0 to 2.4 ms a call decoding, against
- * 0.83 ms without (bench/README.md, session 7).
+ * statement's list), read in place (eachPosition), and its groups today where it has a daily
+ * capacity the cache knows of (else null). The location's own columns come from the cache
+ * (LocationAttributes), as of the version of the locations table the statement read: with
+ * them on each of an order's 200 rows, the pg client spent 2.0 to 2.4 ms a call decoding,
+ * against 0.83 ms without (bench/README.md, session 7), and joining each row to its location
+ * to read the row's version cost the database 0.2 to 0.3 ms an order (session 11).
  */
 interface CandidateRow {
-  id: string; v: string; groups_today: number; stock: string;
+  id: string; stock: string; groups_today: number | null;
 }
 
 /** A location's columns that sourcing reads, as of one version of its row. */
@@ -44,7 +53,7 @@ interface LocationAttributes {
 }
 
 interface AttributeRow {
-  id: string; v: string; code: string; type: string; lat: number; lng: number; geo_x: number; geo_y: number; geo_z: number; methods: string; active: boolean;
+  id: string; code: string; type: string; lat: number; lng: number; geo_x: number; geo_y: number; geo_z: number; methods: string; active: boolean;
   priority: number; daily_capacity: number | null;
 }
 
@@ -68,8 +77,8 @@ export interface SourcingOutcome {
 }
 
 export class SourcingService {
-  /** Candidate locations' attributes, each as of a version of its row (attributesOf). */
-  private readonly locationCache = new RowVersionCache<LocationAttributes>(MAX_CACHED_LOCATIONS);
+  /** Candidate locations' attributes, as of a version of the locations table (candidateRows). */
+  private readonly locationCache = new GenerationCache<LocationAttributes>(MAX_CACHED_LOCATIONS);
 
   async rules(q: Queryable): Promise<RuleRecord[]> {
     const rows = await q.query<RuleRow>(`${RULES_IN_ORDER} ORDER BY rule_rank`, [], 'sourcing_rules_v3');
@@ -87,37 +96,74 @@ export class SourcingService {
     return rule;
   }
 
-  /** Every location holding any of the SKUs (distinct), with its row's version, its stock of them and its groups today: one row per location. */
-  private async candidateRows(q: Queryable, skus: string[]): Promise<CandidateRow[]> {
-    return q.query<CandidateRow>(
-      `SELECT l.id, l.xmin::text AS v,
-              CASE WHEN l.daily_capacity IS NULL THEN 0 ELSE (
-                SELECT count(*)::int FROM fulfillment_groups g
-                 WHERE g.location_id = l.id AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                   AND g.status NOT IN ('CANCELLED', 'REJECTED')
-              ) END AS groups_today,
-              s.stock
-         FROM (SELECT p.location_id, string_agg(concat_ws(':', array_position($1::text[], p.sku), p.on_hand, p.reserved, p.safety_stock), ',') AS stock
-                 FROM inventory_positions p WHERE p.sku = ANY($1) GROUP BY p.location_id) s
-         JOIN locations l ON l.id = s.location_id`,
-      // The day's groups are counted only where a capacity is set: a CASE, because PostgreSQL
-      // ran a LEFT JOIN LATERAL's count for every location before its ON condition dropped it.
-      [skus],
-      'sourcing_candidates_v4',
+  /**
+   * Every location holding any of the SKUs (distinct): one row per location with its stock of
+   * them, its attributes, and its groups today where it has a daily capacity. One statement
+   * reads the rows, the locations table's version, and the day's groups of the candidates
+   * the cache knows to have a capacity; only after a change to the locations does a call
+   * read locations (the ones it needs) and count the groups of capacities it did not know.
+   */
+  private async candidateRows(q: Queryable, skus: string[]): Promise<{ rows: CandidateRow[]; attributes: LocationAttributes[]; groupsToday: number[] }> {
+    const known = this.locationCache.kept(this.locationCache.current);
+    const limited: string[] = [];
+    for (const [id, a] of known) if (a.dailyCapacity !== null) limited.push(id);
+    const all = await q.query<CandidateRow>(
+      `WITH s AS (
+         SELECT p.location_id AS id, string_agg(concat_ws(':', array_position($1::text[], p.sku), p.on_hand, p.reserved, p.safety_stock), ',') AS stock
+           FROM inventory_positions p WHERE p.sku = ANY($1) GROUP BY p.location_id)
+       SELECT s.id, s.stock,
+              CASE WHEN s.id IN (SELECT unnest($2::uuid[])) THEN (${GROUPS_TODAY('s.id')}) END AS groups_today
+         FROM s
+       UNION ALL
+       SELECT NULL, xmin::text, NULL FROM location_generation`,
+      [skus, limited],
+      'sourcing_candidates_v5',
+    );
+    const at = all.findIndex((r) => r.id === null); // the version's row
+    const version = all[at].stock;
+    all.splice(at, 1);
+    const attributes = await this.locationCache.of(version, all.map((r) => r.id), async (ids) =>
+      (await q.query<AttributeRow>(
+        `SELECT id, code, type, lat, lng, geo_x, geo_y, geo_z, array_to_string(methods, ',') AS methods, active, priority, daily_capacity
+           FROM locations WHERE id = ANY($1::uuid[])`,
+        [ids],
+        'sourcing_location_attributes_v2',
+      )).map((a) => ({
+        id: a.id,
+        value: {
+          code: a.code, type: a.type as CandidateLocation['type'], lat: a.lat, lng: a.lng, geo: [a.geo_x, a.geo_y, a.geo_z] as const,
+          methods: a.methods === '' ? [] : (a.methods.split(',') as FulfillmentMethod[]), active: a.active, priority: a.priority, dailyCapacity: a.daily_capacity,
+        },
+      })),
+    );
+    // capacities the statement did not know of (a location changed, or first seen)
+    const uncounted = all.filter((r, i) => attributes[i].dailyCapacity !== null && r.groups_today === null).map((r) => r.id);
+    const counted = uncounted.length ? new Map((await this.groupsToday(q, uncounted)).map((r) => [r.id, r.n])) : null;
+    const groupsToday = all.map((r, i) => (attributes[i].dailyCapacity === null ? 0 : r.groups_today ?? counted?.get(r.id) ?? 0));
+    return { rows: all, attributes, groupsToday };
+  }
+
+  /** The day's groups (neither cancelled nor rejected) of each location that has any. */
+  private groupsToday(q: Queryable, ids: string[]): Promise<{ id: string; n: number }[]> {
+    return q.query<{ id: string; n: number }>(
+      `SELECT location_id AS id, count(*)::int AS n FROM fulfillment_groups
+        WHERE location_id = ANY($1) AND created_at >= ${TODAY} AND status NOT IN ('CANCELLED', 'REJECTED')
+        GROUP BY location_id`,
+      [ids],
+      'count_groups_today_v2',
     );
   }
 
   /** The candidates as objects (the simulation replays many orders over one load). */
   async candidates(q: Queryable, skus: string[]): Promise<CandidateLocation[]> {
     const distinct = [...new Set(skus)];
-    const rows = await this.candidateRows(q, distinct);
-    const attributes = await this.attributesOf(q, rows);
+    const { rows, attributes, groupsToday } = await this.candidateRows(q, distinct);
     return rows.map((r, i) => {
       const a = attributes[i];
       const c: CandidateLocation = {
         id: r.id, code: a.code, type: a.type, geo: { lat: a.lat, lng: a.lng },
         methods: [...a.methods], active: a.active, priority: a.priority,
-        dailyCapacity: a.dailyCapacity, groupsToday: r.groups_today, stock: new Map(),
+        dailyCapacity: a.dailyCapacity, groupsToday: groupsToday[i], stock: new Map(),
       };
       eachPosition(r, distinct, (sku, onHand, reserved, safetyStock) => c.stock.set(sku, { onHand, reserved, safetyStock }));
       return c;
@@ -128,35 +174,14 @@ export class SourcingService {
   async candidateTable(q: Queryable, request: PlanRequest): Promise<CandidateTable> {
     const b = new CandidateTableBuilder(request.lines);
     const skus = [...new Set(request.lines.map((l) => l.sku))];
-    const rows = await this.candidateRows(q, skus);
-    const attributes = await this.attributesOf(q, rows);
+    const { rows, attributes, groupsToday } = await this.candidateRows(q, skus);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       const a = attributes[i];
-      const c = b.location(r.id, a.code, a.type, a.lat, a.lng, a.methods, a.active, a.priority, a.dailyCapacity, r.groups_today, a.geo);
+      const c = b.location(r.id, a.code, a.type, a.lat, a.lng, a.methods, a.active, a.priority, a.dailyCapacity, groupsToday[i], a.geo);
       eachPosition(r, skus, (sku, onHand, reserved, safetyStock) => b.position(c, sku, onHand, reserved, safetyStock));
     }
     return b.build();
-  }
-
-  /** The attributes of each candidate row's location, as of the row's version (db/row-version-cache.ts). */
-  private attributesOf(q: Queryable, rows: CandidateRow[]): Promise<LocationAttributes[]> {
-    return this.locationCache.of(rows, async (ids) => {
-      const fresh = await q.query<AttributeRow>(
-        `SELECT id, xmin::text AS v, code, type, lat, lng, geo_x, geo_y, geo_z, array_to_string(methods, ',') AS methods, active, priority, daily_capacity
-           FROM locations WHERE id = ANY($1::uuid[])`,
-        [ids],
-        'sourcing_location_attributes',
-      );
-      return fresh.map((a) => ({
-        id: a.id,
-        v: a.v,
-        value: {
-          code: a.code, type: a.type as CandidateLocation['type'], lat: a.lat, lng: a.lng, geo: [a.geo_x, a.geo_y, a.geo_z] as const,
-          methods: a.methods === '' ? [] : (a.methods.split(',') as FulfillmentMethod[]), active: a.active, priority: a.priority, dailyCapacity: a.daily_capacity,
-        },
-      }));
-    });
   }
 
   /** A dry run: the plan the order would get now, reserving nothing. */
@@ -253,14 +278,7 @@ export class SourcingService {
     await tx.query('SELECT 1 FROM locations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE', [ids], 'lock_locations_v2');
     // A separate statement: its snapshot is taken after the locks, so it sees every group
     // committed by the transactions it waited for.
-    const rows = await tx.query<{ id: string; n: number }>(
-      `SELECT location_id AS id, count(*)::int AS n FROM fulfillment_groups
-        WHERE location_id = ANY($1) AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-          AND status NOT IN ('CANCELLED', 'REJECTED')
-        GROUP BY location_id`,
-      [ids],
-      'count_groups_today',
-    );
+    const rows = await this.groupsToday(tx, ids);
     if (rows.some((r) => r.n >= limited.get(r.id)!)) throw new ReservationLost();
   }
 

@@ -1,14 +1,16 @@
 /**
  * The sourcing candidates (sourcing.service.ts): each position's stock read exactly from the
- * statement's packed text, and each location's attributes kept as of a version of its row
- * (db/row-version-cache.ts) and read again when the row changed: by this process, by another
- * one, or by hand in SQL. Each change below is made where this process's cache cannot see it,
- * and the next plan follows it. `availability` keeps the locations it shows the same way.
+ * statement's packed text, and the locations' attributes kept as of a version of the
+ * locations table (db/generation-cache.ts) and read again when it changed: by this process,
+ * by another one, or by hand in SQL. Each change below is made where this process's cache
+ * cannot see it, and the next plan follows it. `availability` keeps the locations it shows
+ * as of a version of each one's row (db/row-version-cache.ts).
  */
 import { createTestApp, type TestApp } from '../helpers/app';
 import { makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { createServices } from '../../src/services';
 import { silentLogger } from '../../src/log';
+import type { Queryable } from '../../src/db/database';
 import { AvailabilityDocument, PreviewSourcingDocument, UpsertLocationDocument } from '../generated/graphql';
 
 let t: TestApp;
@@ -90,4 +92,32 @@ it('shows availability’s locations as they are now, however they were changed'
     input: { id: near, code: 'LC-NEAR', name: 'Back', type: 'WAREHOUSE', geo: { lat: 40.75, lng: -73.99 }, methods: ['SHIP'] },
   }, { role: 'ADMIN' });
   expect((await shown())[0]).toMatch(/^LC-NEAR Back 10 /);
+});
+
+it('does not keep what a transaction that rolled back saw of its own change', async () => {
+  const activeOf = async (q: Queryable) => (await t.services.sourcing.candidates(q, ['LC-1'])).find((c) => c.id === near)!.active;
+  expect(await activeOf(t.db)).toBe(true);
+  await expect(
+    t.db.transaction(async (tx) => {
+      await tx.query('UPDATE locations SET active = false WHERE id = $1', [near]);
+      // inside, the change is seen (and the cache refilled with it)
+      expect(await activeOf(tx)).toBe(false);
+      throw new Error('roll back');
+    }),
+  ).rejects.toThrow('roll back');
+  expect(await activeOf(t.db)).toBe(true);
+});
+
+it('moves the locations’ version with every statement that changes the table, and with nothing else', async () => {
+  const version = async () => (await t.db.query<{ v: string; g: number }>('SELECT xmin::text AS v, generation AS g FROM location_generation'))[0];
+  const v0 = await version();
+  await t.db.query(`SELECT 1 FROM locations WHERE id = $1 FOR NO KEY UPDATE`, [near]);
+  await t.db.query(`UPDATE inventory_positions SET safety_stock = safety_stock WHERE location_id = $1`, [near]);
+  expect(await version()).toEqual(v0);
+  await t.db.query(`UPDATE locations SET priority = priority WHERE id = $1`, [near]);
+  const v1 = await version();
+  expect(v1.v).not.toBe(v0.v);
+  expect(Number(v1.g)).toBe(Number(v0.g) + 1);
+  await makeLocation(t, { code: 'LC-NEW' });
+  expect(Number((await version()).g)).toBe(Number(v0.g) + 2);
 });
