@@ -16,9 +16,9 @@ export class GenerationCache<T> {
   /** `max`: past this many values everything is dropped before a call reads (never under it). */
   constructor(private readonly max: number) {}
 
-  /** The values kept for `version` (none if it is not the version kept). */
-  kept(version: string | null): ReadonlyMap<string, T> {
-    return version !== null && version === this.version ? this.byId : new Map();
+  /** The values kept, as of the version last seen (a statement may pass some of them back). */
+  kept(): ReadonlyMap<string, T> {
+    return this.byId;
   }
 
   /** The value of each id as of `version` or newer: kept ones, and the missing ones read once each by `read`. */
@@ -36,10 +36,5 @@ export class GenerationCache<T> {
       if (value === undefined) throw new Error(`row ${id} is gone`);
       return value;
     });
-  }
-
-  /** The version of the values kept (null before the first call). */
-  get current(): string | null {
-    return this.version;
   }
 }

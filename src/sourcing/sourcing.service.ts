@@ -104,7 +104,7 @@ export class SourcingService {
    * read locations (the ones it needs) and count the groups of capacities it did not know.
    */
   private async candidateRows(q: Queryable, skus: string[]): Promise<{ rows: CandidateRow[]; attributes: LocationAttributes[]; groupsToday: number[] }> {
-    const known = this.locationCache.kept(this.locationCache.current);
+    const known = this.locationCache.kept();
     const limited: string[] = [];
     for (const [id, a] of known) if (a.dailyCapacity !== null) limited.push(id);
     const all = await q.query<CandidateRow>(
