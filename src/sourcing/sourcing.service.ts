@@ -79,14 +79,18 @@ export interface SourcingOutcome {
 export class SourcingService {
   /** Candidate locations' attributes, as of a version of the locations table (candidateRows). */
   private readonly locationCache = new GenerationCache<LocationAttributes>(MAX_CACHED_LOCATIONS);
+  private limitedMemo: { of: ReadonlyMap<string, LocationAttributes>; size: number; ids: string[] } | null = null;
+
+  private ruleRows(q: Queryable): Promise<RuleRow[]> {
+    return q.query<RuleRow>(`${RULES_IN_ORDER} ORDER BY rule_rank`, [], 'sourcing_rules_v3');
+  }
 
   async rules(q: Queryable): Promise<RuleRecord[]> {
-    const rows = await q.query<RuleRow>(`${RULES_IN_ORDER} ORDER BY rule_rank`, [], 'sourcing_rules_v3');
-    return rows.map(toRule);
+    return (await this.ruleRows(q)).map(toRule);
   }
 
   async ruleFor(q: Queryable, order: RuleMatchInput): Promise<RuleRecord> {
-    return this.ruleFrom(await q.query<RuleRow>(`${RULES_IN_ORDER} ORDER BY rule_rank`, [], 'sourcing_rules_v3'), order);
+    return this.ruleFrom(await this.ruleRows(q), order);
   }
 
   /** The rule for an order among rows of RULES_IN_ORDER, read in their order (placement reads them with its key). */
@@ -104,9 +108,7 @@ export class SourcingService {
    * read locations (the ones it needs) and count the groups of capacities it did not know.
    */
   private async candidateRows(q: Queryable, skus: string[]): Promise<{ rows: CandidateRow[]; attributes: LocationAttributes[]; groupsToday: number[] }> {
-    const known = this.locationCache.kept();
-    const limited: string[] = [];
-    for (const [id, a] of known) if (a.dailyCapacity !== null) limited.push(id);
+    const limited = this.limitedLocations();
     const all = await q.query<CandidateRow>(
       `WITH s AS (
          SELECT p.location_id AS id, string_agg(concat_ws(':', array_position($1::text[], p.sku), p.on_hand, p.reserved, p.safety_stock), ',') AS stock
@@ -141,6 +143,21 @@ export class SourcingService {
     const counted = uncounted.length ? new Map((await this.groupsToday(q, uncounted)).map((r) => [r.id, r.n])) : null;
     const groupsToday = all.map((r, i) => (attributes[i].dailyCapacity === null ? 0 : r.groups_today ?? counted?.get(r.id) ?? 0));
     return { rows: all, attributes, groupsToday };
+  }
+
+  /**
+   * The ids of the kept locations that have a daily capacity, worked out again only when the
+   * cache moved to another version or kept more (values are only added within a version), not
+   * on every call: the cache may hold thousands of locations.
+   */
+  private limitedLocations(): string[] {
+    const kept = this.locationCache.kept();
+    const memo = this.limitedMemo;
+    if (memo && memo.of === kept && memo.size === kept.size) return memo.ids;
+    const ids: string[] = [];
+    for (const [id, a] of kept) if (a.dailyCapacity !== null) ids.push(id);
+    this.limitedMemo = { of: kept, size: kept.size, ids };
+    return ids;
   }
 
   /** The day's groups (neither cancelled nor rejected) of each location that has any. */
