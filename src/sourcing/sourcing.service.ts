@@ -15,7 +15,7 @@ import { GenerationCache } from '../db/generation-cache';
 import type { FulfillmentMethodValue as FulfillmentMethod } from '../common/types';
 import { byPosition, movements } from '../inventory/ledger';
 import { Statement } from '../db/statement';
-import { eachPacked } from '../db/packed';
+import { eachKeyedPacked, UUID_LENGTH } from '../db/packed';
 import { CandidateTableBuilder, type CandidateTable } from './candidate-table';
 import { planFromTable, type CandidateLocation, type Plan, type PlanRequest } from './planner';
 import { RULES_IN_ORDER, selectRule, toRule, type RuleMatchInput, type RuleRecord, type RuleRow } from './rules';
@@ -33,17 +33,20 @@ const OPTIMISTIC_ATTEMPTS = 3;
 class ReservationLost extends Error {}
 
 /**
- * One candidate location: its id, its stock of the order's SKUs, as
- * "i:onHand:reserved:safetyStock" joined by commas (i the SKU's 1-based place in the
- * statement's list), read in place (eachPosition), and its groups today where it has a daily
- * capacity the cache knows of (else null). The location's own columns come from the cache
+ * The candidate locations of one read, in the order the statement met them: each one's id,
+ * and its positions of the order's SKUs as 4-tuples in `stock` (i, onHand, reserved,
+ * safetyStock; i the SKU's 1-based place in the statement's list). The statement packs all
+ * positions into one text value, "location:i:onHand:reserved:safetyStock" joined by commas
+ * (db/packed.ts eachKeyedPacked), so the pg client decodes one row instead of one per
+ * location (bench/README.md, session 12). The locations' own columns come from the cache
  * (LocationAttributes), as of the version of the locations table the statement read: with
  * them on each of an order's 200 rows, the pg client spent 2.0 to 2.4 ms a call decoding,
- * against 0.83 ms without (bench/README.md, session 7), and joining each row to its location
- * to read the row's version cost the database 0.2 to 0.3 ms an order (session 11).
+ * against 0.83 ms without (session 7), and joining each row to its location to read the
+ * row's version cost the database 0.2 to 0.3 ms an order (session 11).
  */
-interface CandidateRow {
-  id: string; stock: string; groups_today: number | null;
+interface Candidates {
+  ids: string[];
+  stock: number[][];
 }
 
 /** A location's columns that sourcing reads, as of one version of its row. */
@@ -57,9 +60,9 @@ interface AttributeRow {
   priority: number; daily_capacity: number | null;
 }
 
-/** Calls `each` for every position of a candidate row (see CandidateRow): "i:onHand:reserved:safetyStock" entries (db/packed.ts). */
-function eachPosition(r: CandidateRow, skus: string[], each: (sku: string, onHand: number, reserved: number, safetyStock: number) => void): void {
-  eachPacked(r.stock, 4, (f) => each(skus[f[0] - 1], f[1], f[2], f[3]));
+/** Calls `each` for every position of candidate `c` (see Candidates). */
+function eachPosition(stock: readonly number[], skus: string[], each: (sku: string, onHand: number, reserved: number, safetyStock: number) => void): void {
+  for (let k = 0; k < stock.length; k += 4) each(skus[stock[k] - 1], stock[k + 1], stock[k + 2], stock[k + 3]);
 }
 
 export interface SourcedGroup {
@@ -101,30 +104,53 @@ export class SourcingService {
   }
 
   /**
-   * Every location holding any of the SKUs (distinct): one row per location with its stock of
-   * them, its attributes, and its groups today where it has a daily capacity. One statement
-   * reads the rows, the locations table's version, and the day's groups of the candidates
-   * the cache knows to have a capacity; only after a change to the locations does a call
-   * read locations (the ones it needs) and count the groups of capacities it did not know.
+   * Every location holding any of the SKUs (distinct), with its stock of them, its
+   * attributes, and its groups today where it has a daily capacity. One statement reads the
+   * positions (one packed value), the locations table's version, and, when the cache knows
+   * locations with a daily capacity, the day's groups of those among the candidates; only
+   * after a change to the locations does a call read locations (the ones it needs) and count
+   * the groups of capacities it did not know.
    */
-  private async candidateRows(q: Queryable, skus: string[]): Promise<{ rows: CandidateRow[]; attributes: LocationAttributes[]; groupsToday: number[] }> {
+  private async candidateRows(q: Queryable, skus: string[]): Promise<{ rows: Candidates; attributes: LocationAttributes[]; groupsToday: number[] }> {
     const limited = this.limitedLocations();
-    const all = await q.query<CandidateRow>(
-      `WITH s AS (
-         SELECT p.location_id AS id, string_agg(concat_ws(':', array_position($1::text[], p.sku), p.on_hand, p.reserved, p.safety_stock), ',') AS stock
-           FROM inventory_positions p WHERE p.sku = ANY($1) GROUP BY p.location_id)
-       SELECT s.id, s.stock,
-              CASE WHEN s.id IN (SELECT unnest($2::uuid[])) THEN (${GROUPS_TODAY('s.id')}) END AS groups_today
-         FROM s
-       UNION ALL
-       SELECT NULL, xmin::text, NULL FROM location_generation`,
-      [skus, limited],
-      'sourcing_candidates_v5',
-    );
-    const at = all.findIndex((r) => r.id === null); // the version's row
-    const version = all[at].stock;
-    all.splice(at, 1);
-    const attributes = await this.locationCache.of(version, all.map((r) => r.id), async (ids) =>
+    const stock = `string_agg(concat_ws(':', p.location_id, array_position($1::text[], p.sku), p.on_hand, p.reserved, p.safety_stock), ',')`;
+    const version = '(SELECT xmin::text FROM location_generation)';
+    type Row = { stock: string | null; groups: string | null; version: string };
+    // Without capacities to count (the usual network), the positions are read once and
+    // aggregated as they come; with some, they are kept (MATERIALIZED) to pick the limited
+    // locations among them, which costs the database about 0.2 ms more a call.
+    const [row] = limited.length === 0
+      ? await q.query<Row>(
+          `SELECT (SELECT ${stock} FROM inventory_positions p WHERE p.sku = ANY($1)) AS stock, NULL::text AS groups, ${version} AS version`,
+          [skus],
+          'sourcing_candidates_v6',
+        )
+      : await q.query<Row>(
+          `WITH p AS MATERIALIZED (SELECT location_id, sku, on_hand, reserved, safety_stock FROM inventory_positions WHERE sku = ANY($1))
+           SELECT (SELECT ${stock} FROM p) AS stock,
+                  (SELECT string_agg(concat_ws(':', d.id, (${GROUPS_TODAY('d.id')})), ',')
+                     FROM (SELECT DISTINCT location_id AS id FROM p WHERE location_id = ANY($2::uuid[])) d) AS groups,
+                  ${version} AS version`,
+          [skus, limited],
+          'sourcing_candidates_limited_v6',
+        );
+    const rows: Candidates = { ids: [], stock: [] };
+    const at = new Map<string, number>();
+    if (row.stock !== null) {
+      eachKeyedPacked(row.stock, UUID_LENGTH, 4, (id, f) => {
+        let c = at.get(id);
+        if (c === undefined) {
+          c = rows.ids.length;
+          at.set(id, c);
+          rows.ids.push(id);
+          rows.stock.push([]);
+        }
+        rows.stock[c].push(f[0], f[1], f[2], f[3]);
+      });
+    }
+    const known = new Map<string, number>();
+    if (row.groups !== null) eachKeyedPacked(row.groups, UUID_LENGTH, 1, (id, f) => known.set(id, f[0]));
+    const attributes = await this.locationCache.of(row.version, rows.ids, async (ids) =>
       (await q.query<AttributeRow>(
         `SELECT id, code, type, lat, lng, geo_x, geo_y, geo_z, array_to_string(methods, ',') AS methods, active, priority, daily_capacity
            FROM locations WHERE id = ANY($1::uuid[])`,
@@ -138,11 +164,11 @@ export class SourcingService {
         },
       })),
     );
-    // capacities the statement did not know of (a location changed, or first seen)
-    const uncounted = all.filter((r, i) => attributes[i].dailyCapacity !== null && r.groups_today === null).map((r) => r.id);
+    // capacities the statement did not count (a location changed, or first seen)
+    const uncounted = rows.ids.filter((id, i) => attributes[i].dailyCapacity !== null && !known.has(id));
     const counted = uncounted.length ? new Map((await this.groupsToday(q, uncounted)).map((r) => [r.id, r.n])) : null;
-    const groupsToday = all.map((r, i) => (attributes[i].dailyCapacity === null ? 0 : r.groups_today ?? counted?.get(r.id) ?? 0));
-    return { rows: all, attributes, groupsToday };
+    const groupsToday = rows.ids.map((id, i) => (attributes[i].dailyCapacity === null ? 0 : known.get(id) ?? counted?.get(id) ?? 0));
+    return { rows, attributes, groupsToday };
   }
 
   /**
@@ -175,14 +201,14 @@ export class SourcingService {
   async candidates(q: Queryable, skus: string[]): Promise<CandidateLocation[]> {
     const distinct = [...new Set(skus)];
     const { rows, attributes, groupsToday } = await this.candidateRows(q, distinct);
-    return rows.map((r, i) => {
+    return rows.ids.map((id, i) => {
       const a = attributes[i];
       const c: CandidateLocation = {
-        id: r.id, code: a.code, type: a.type, geo: { lat: a.lat, lng: a.lng },
+        id, code: a.code, type: a.type, geo: { lat: a.lat, lng: a.lng },
         methods: [...a.methods], active: a.active, priority: a.priority,
         dailyCapacity: a.dailyCapacity, groupsToday: groupsToday[i], stock: new Map(),
       };
-      eachPosition(r, distinct, (sku, onHand, reserved, safetyStock) => c.stock.set(sku, { onHand, reserved, safetyStock }));
+      eachPosition(rows.stock[i], distinct, (sku, onHand, reserved, safetyStock) => c.stock.set(sku, { onHand, reserved, safetyStock }));
       return c;
     });
   }
@@ -192,11 +218,10 @@ export class SourcingService {
     const b = new CandidateTableBuilder(request.lines);
     const skus = [...new Set(request.lines.map((l) => l.sku))];
     const { rows, attributes, groupsToday } = await this.candidateRows(q, skus);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
+    for (let i = 0; i < rows.ids.length; i++) {
       const a = attributes[i];
-      const c = b.location(r.id, a.code, a.type, a.lat, a.lng, a.methods, a.active, a.priority, a.dailyCapacity, groupsToday[i], a.geo);
-      eachPosition(r, skus, (sku, onHand, reserved, safetyStock) => b.position(c, sku, onHand, reserved, safetyStock));
+      const c = b.location(rows.ids[i], a.code, a.type, a.lat, a.lng, a.methods, a.active, a.priority, a.dailyCapacity, groupsToday[i], a.geo);
+      eachPosition(rows.stock[i], skus, (sku, onHand, reserved, safetyStock) => b.position(c, sku, onHand, reserved, safetyStock));
     }
     return b.build();
   }

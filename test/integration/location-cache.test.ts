@@ -11,7 +11,7 @@ import { makeLocation, orderInput, stock } from '../helpers/fixtures';
 import { createServices } from '../../src/services';
 import { silentLogger } from '../../src/log';
 import type { Queryable } from '../../src/db/database';
-import { AvailabilityDocument, PreviewSourcingDocument, UpsertLocationDocument } from '../generated/graphql';
+import { AvailabilityDocument, PlaceOrderDocument, PreviewSourcingDocument, UpsertLocationDocument } from '../generated/graphql';
 
 let t: TestApp;
 let near: string;
@@ -120,4 +120,27 @@ it('moves the locations’ version with every statement that changes the table, 
   expect(Number(v1.g)).toBe(Number(v0.g) + 1);
   await makeLocation(t, { code: 'LC-NEW' });
   expect(Number((await version()).g)).toBe(Number(v0.g) + 2);
+});
+
+it('counts a capacity location’s groups today in the candidate statement once the cache knows it, and alone before', async () => {
+  const cap = (await makeLocation(t, { code: 'LC-CAP', lat: 40.76, lng: -73.98, dailyCapacity: 5 })).id;
+  await stock(t, [{ locationId: cap, sku: 'LC-CAP-1', onHand: 10 }]);
+  const names: (string | undefined)[] = [];
+  const recording: Queryable = {
+    query: (text, params, name) => {
+      names.push(name);
+      return t.db.query(text, params, name);
+    },
+  };
+  const groupsAt = async () => (await t.services.sourcing.candidates(recording, ['LC-CAP-1'])).find((c) => c.id === cap)!.groupsToday;
+  // first seen (the table's version moved with the new location): counted on its own
+  expect(await groupsAt()).toBe(0);
+  expect(names).toContain('count_groups_today_v2');
+  for (const key of ['cap-a', 'cap-b']) {
+    const r = await t.ok(PlaceOrderDocument, { input: orderInput({ lines: [{ sku: 'LC-CAP-1', quantity: 1, unitPrice: '1' }] }), key }, { role: 'SERVICE' });
+    expect(r.placeOrder.order!.fulfillmentPlan!.groups.map((g) => g.location.id)).toEqual([cap]);
+  }
+  names.length = 0;
+  expect(await groupsAt()).toBe(2);
+  expect(names).toEqual(['sourcing_candidates_limited_v6']);
 });
