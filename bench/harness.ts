@@ -172,6 +172,22 @@ export function databaseCpuSeconds(): number {
   return total;
 }
 
+/**
+ * The checkpoints the database has begun so far, and the full-page images its WAL holds: a
+ * checkpoint that begins during a measurement makes the first change of every page after it
+ * write the whole page to the WAL, so a run can tell whether its figures met one (in
+ * session 12 the slow runs had not). PostgreSQL 17 counts checkpoints in
+ * pg_stat_checkpointer, earlier versions in pg_stat_bgwriter.
+ */
+export async function checkpointCounters(db: Database): Promise<{ checkpoints: number; fullPageImages: number }> {
+  const [wal] = await db.query<{ fpi: string }>('SELECT wal_fpi::text AS fpi FROM pg_stat_wal');
+  const [{ v17 }] = await db.query<{ v17: boolean }>(`SELECT to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL AS v17`);
+  const [c] = await db.query<{ n: string }>(
+    v17 ? 'SELECT (num_timed + num_requested)::text AS n FROM pg_stat_checkpointer' : 'SELECT (checkpoints_timed + checkpoints_req)::text AS n FROM pg_stat_bgwriter',
+  );
+  return { checkpoints: Number(c.n), fullPageImages: Number(wal.fpi) };
+}
+
 /** Milliseconds per call of `seconds` spread over `calls`, to two decimals. */
 export const msPerCall = (seconds: number, calls: number): number => Math.round((seconds * 1000 * 100) / Math.max(1, calls)) / 100;
 

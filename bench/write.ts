@@ -28,7 +28,7 @@ import { TokenVerifier } from '../src/auth/tokens';
 import { haversineKm } from '../src/common/geo';
 import { prng } from '../src/common/prng';
 import { AuditService } from '../src/inventory/audit.service';
-import { closedLoop, cpuSecondsOf, databaseCpuSeconds, msPerCall, openDataset, sampleRss, startServer, type BenchServer } from './harness';
+import { checkpointCounters, closedLoop, cpuSecondsOf, databaseCpuSeconds, msPerCall, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:write] ${msg}\n`);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -36,6 +36,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PORT = Number(process.env.BENCH_PORT ?? 4104);
 const POOL = 10; // the server's DB_POOL_SIZE default
 const HOT_SKUS = 20;
+const perOrder = (n: number, orders: number) => (orders > 0 ? Math.round((n / orders) * 100) / 100 : 0);
 
 const PLACE_ORDER = `mutation BenchPlaceOrder($input: PlaceOrderInput!, $key: String!) {
   placeOrder(input: $input, idempotencyKey: $key) { order { id status } userErrors { code } }
@@ -213,11 +214,13 @@ async function main(): Promise<void> {
     log(`floor (one pg transaction per order), ${CONCURRENCY} at a time for ${SECONDS} s`);
     await closedLoop(CONCURRENCY, SECONDS, floorCall); // warm-ups as long as the measurement, as in bench/read.ts
     floorOutcome.placed = floorOutcome.refused = 0;
+    const floorCk0 = await checkpointCounters(db);
     const floorDb0 = databaseCpuSeconds();
     const floorCpu0 = process.cpuUsage();
     const floor = await closedLoop(CONCURRENCY, SECONDS, floorCall);
     const floorCpu = process.cpuUsage(floorCpu0);
     const floorDbSeconds = databaseCpuSeconds() - floorDb0;
+    const floorCk = await checkpointCounters(db);
     await pool.end();
 
     log(`the server over HTTP, autocannon ${CONCURRENCY} connections for ${SECONDS} s`);
@@ -225,11 +228,13 @@ async function main(): Promise<void> {
     await load(SECONDS); // warm-up
     outcome.placed = outcome.refused = outcome.failed = 0;
     const conflicts0 = await reservationConflicts(base);
+    const ck0 = await checkpointCounters(db);
     const cpu0 = cpuSecondsOf(pid);
     const db0 = databaseCpuSeconds();
     const res = await load(SECONDS);
     const cpuSeconds = cpuSecondsOf(pid) - cpu0;
     const dbSeconds = databaseCpuSeconds() - db0;
+    const ck = await checkpointCounters(db);
     const conflicts = (await reservationConflicts(base)) - conflicts0;
     const peakRss = rss.stop();
 
@@ -250,11 +255,14 @@ async function main(): Promise<void> {
         reservationConflicts: conflicts,
         cpuMsPerOrder: msPerCall(cpuSeconds, serverOrders), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
         databaseCpuMsPerOrder: msPerCall(dbSeconds, serverOrders),
+        // checkpoints begun during the measurement, and whole pages written to the WAL an order
+        checkpoints: ck.checkpoints - ck0.checkpoints, walFullPagesPerOrder: perOrder(ck.fullPageImages - ck0.fullPageImages, serverOrders),
       },
       floor: {
         ordersPerSecond: floor.perSecond, p50Ms: floor.p50Ms, p99Ms: floor.p99Ms, ...floorOutcome,
         // this process's CPU per order while it ran the floor: the client's side, beside the server's
         clientCpuMsPerOrder: msPerCall((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerOrder: msPerCall(floorDbSeconds, floor.calls),
+        checkpoints: floorCk.checkpoints - floorCk0.checkpoints, walFullPagesPerOrder: perOrder(floorCk.fullPageImages - floorCk0.fullPageImages, floor.calls),
       },
       ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
       auditedPositions: audit.checkedPositions, oversoldPositions: check.oversold, positionsOutOfLedger: check.drift,

@@ -60,7 +60,7 @@ interface AttributeRow {
   priority: number; daily_capacity: number | null;
 }
 
-/** Calls `each` for every position of candidate `c` (see Candidates). */
+/** Calls `each` for every position in one candidate's `stock` (see Candidates). */
 function eachPosition(stock: readonly number[], skus: string[], each: (sku: string, onHand: number, reserved: number, safetyStock: number) => void): void {
   for (let k = 0; k < stock.length; k += 4) each(skus[stock[k] - 1], stock[k + 1], stock[k + 2], stock[k + 3]);
 }
