@@ -195,7 +195,31 @@ export const msPerCall = (seconds: number, calls: number): number => Math.round(
  * `concurrency` workers calling `fn` back to back until `seconds` have passed: calls a second,
  * and the median and p99 in ms over all of them.
  */
-export async function closedLoop(concurrency: number, seconds: number, fn: () => Promise<unknown>): Promise<{ calls: number; perSecond: number; p50Ms: number; p99Ms: number }> {
+/**
+ * Latencies by the second of the measurement in which they ended: whether a p99 comes from
+ * calls slow all along or from a second or two when everything stalled.
+ */
+export class LatencyBySecond {
+  private readonly seconds: number[][] = [];
+  constructor(private readonly t0 = performance.now()) {}
+
+  add(latencyMs: number): void {
+    const s = Math.floor((performance.now() - this.t0) / 1000);
+    (this.seconds[s] ??= []).push(latencyMs);
+  }
+
+  /** The p99 of each second, in ms (whole seconds only: a last partial second is left out). */
+  p99s(seconds: number): number[] {
+    return this.seconds.slice(0, seconds).map((l) => {
+      const sorted = [...(l ?? [])].sort((a, b) => a - b);
+      return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]) : 0;
+    });
+  }
+}
+
+export async function closedLoop(
+  concurrency: number, seconds: number, fn: () => Promise<unknown>, bySecond?: LatencyBySecond,
+): Promise<{ calls: number; perSecond: number; p50Ms: number; p99Ms: number }> {
   const latencies: number[] = [];
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
@@ -204,6 +228,7 @@ export async function closedLoop(concurrency: number, seconds: number, fn: () =>
       const t = performance.now();
       await fn();
       latencies.push(performance.now() - t);
+      bySecond?.add(performance.now() - t);
     }
   }));
   const elapsed = (performance.now() - t0) / 1000;

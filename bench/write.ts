@@ -28,7 +28,7 @@ import { TokenVerifier } from '../src/auth/tokens';
 import { haversineKm } from '../src/common/geo';
 import { prng } from '../src/common/prng';
 import { AuditService } from '../src/inventory/audit.service';
-import { checkpointCounters, closedLoop, cpuSecondsOf, databaseCpuSeconds, msPerCall, openDataset, sampleRss, startServer, type BenchServer } from './harness';
+import { checkpointCounters, closedLoop, LatencyBySecond, cpuSecondsOf, databaseCpuSeconds, msPerCall, openDataset, sampleRss, startServer, type BenchServer } from './harness';
 
 const log = (msg: string) => process.stderr.write(`[bench:write] ${msg}\n`);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -200,10 +200,14 @@ async function main(): Promise<void> {
       else if (json.data.placeOrder.order) outcome.placed++;
       else outcome.refused++;
     };
-    const load = (duration: number) => autocannon({
-      url: `${base}/graphql`, connections: CONCURRENCY, duration,
-      requests: [{ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req) => ({ ...req, body: body() }), onResponse }],
-    });
+    const load = (duration: number, bySecond?: LatencyBySecond) =>
+      new Promise<autocannon.Result>((resolve, reject) => {
+        const run = autocannon({
+          url: `${base}/graphql`, connections: CONCURRENCY, duration,
+          requests: [{ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req) => ({ ...req, body: body() }), onResponse }],
+        }, (err, result) => (err ? reject(err) : resolve(result)));
+        if (bySecond) run.on('response', (_client, _status, _bytes, ms) => bySecond.add(ms));
+      });
 
     // ---- the floor first: warm-up, then measured
     const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
@@ -217,7 +221,8 @@ async function main(): Promise<void> {
     const floorCk0 = await checkpointCounters(db);
     const floorDb0 = databaseCpuSeconds();
     const floorCpu0 = process.cpuUsage();
-    const floor = await closedLoop(CONCURRENCY, SECONDS, floorCall);
+    const floorBySecond = new LatencyBySecond();
+    const floor = await closedLoop(CONCURRENCY, SECONDS, floorCall, floorBySecond);
     const floorCpu = process.cpuUsage(floorCpu0);
     const floorDbSeconds = databaseCpuSeconds() - floorDb0;
     const floorCk = await checkpointCounters(db);
@@ -231,7 +236,8 @@ async function main(): Promise<void> {
     const ck0 = await checkpointCounters(db);
     const cpu0 = cpuSecondsOf(pid);
     const db0 = databaseCpuSeconds();
-    const res = await load(SECONDS);
+    const bySecond = new LatencyBySecond();
+    const res = await load(SECONDS, bySecond);
     const cpuSeconds = cpuSecondsOf(pid) - cpu0;
     const dbSeconds = databaseCpuSeconds() - db0;
     const ck = await checkpointCounters(db);
@@ -256,12 +262,14 @@ async function main(): Promise<void> {
         cpuMsPerOrder: msPerCall(cpuSeconds, serverOrders), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
         databaseCpuMsPerOrder: msPerCall(dbSeconds, serverOrders),
         // checkpoints begun during the measurement, and whole pages written to the WAL an order
+        p99BySecondMs: bySecond.p99s(SECONDS),
         checkpoints: ck.checkpoints - ck0.checkpoints, walFullPagesPerOrder: perOrder(ck.fullPageImages - ck0.fullPageImages, serverOrders),
       },
       floor: {
         ordersPerSecond: floor.perSecond, p50Ms: floor.p50Ms, p99Ms: floor.p99Ms, ...floorOutcome,
         // this process's CPU per order while it ran the floor: the client's side, beside the server's
         clientCpuMsPerOrder: msPerCall((floorCpu.user + floorCpu.system) / 1e6, floor.calls), databaseCpuMsPerOrder: msPerCall(floorDbSeconds, floor.calls),
+        p99BySecondMs: floorBySecond.p99s(SECONDS),
         checkpoints: floorCk.checkpoints - floorCk0.checkpoints, walFullPagesPerOrder: perOrder(floorCk.fullPageImages - floorCk0.fullPageImages, floor.calls),
       },
       ratio: Math.round((res.requests.average / floor.perSecond) * 1000) / 1000,
