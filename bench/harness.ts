@@ -195,6 +195,9 @@ export const msPerCall = (seconds: number, calls: number): number => Math.round(
  * `concurrency` workers calling `fn` back to back until `seconds` have passed: calls a second,
  * and the median and p99 in ms over all of them.
  */
+/** The value at quantile `q` of `sorted` (ascending), or 0 when it is empty. */
+const quantile = (sorted: readonly number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] : 0);
+
 /**
  * Latencies by the second of the measurement in which they ended: whether a p99 comes from
  * calls slow all along or from a second or two when everything stalled.
@@ -210,10 +213,7 @@ export class LatencyBySecond {
 
   /** The p99 of each second, in ms (whole seconds only: a last partial second is left out). */
   p99s(seconds: number): number[] {
-    return this.seconds.slice(0, seconds).map((l) => {
-      const sorted = [...(l ?? [])].sort((a, b) => a - b);
-      return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]) : 0;
-    });
+    return this.seconds.slice(0, seconds).map((l) => Math.round(quantile([...(l ?? [])].sort((a, b) => a - b), 0.99)));
   }
 }
 
@@ -227,12 +227,13 @@ export async function closedLoop(
     while (performance.now() < end) {
       const t = performance.now();
       await fn();
-      latencies.push(performance.now() - t);
-      bySecond?.add(performance.now() - t);
+      const ms = performance.now() - t;
+      latencies.push(ms);
+      bySecond?.add(ms);
     }
   }));
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] * 10) / 10 : 0);
+  const at = (q: number) => Math.round(quantile(latencies, q) * 10) / 10;
   return { calls: latencies.length, perSecond: Math.round(latencies.length / elapsed), p50Ms: at(0.5), p99Ms: at(0.99) };
 }

@@ -261,8 +261,8 @@ async function main(): Promise<void> {
         reservationConflicts: conflicts,
         cpuMsPerOrder: msPerCall(cpuSeconds, serverOrders), cpuCores: Math.round((cpuSeconds / SECONDS) * 100) / 100,
         databaseCpuMsPerOrder: msPerCall(dbSeconds, serverOrders),
-        // checkpoints begun during the measurement, and whole pages written to the WAL an order
         p99BySecondMs: bySecond.p99s(SECONDS),
+        // checkpoints begun during the measurement, and whole pages written to the WAL an order
         checkpoints: ck.checkpoints - ck0.checkpoints, walFullPagesPerOrder: perOrder(ck.fullPageImages - ck0.fullPageImages, serverOrders),
       },
       floor: {
