@@ -53,15 +53,25 @@ export interface BenchServer {
 }
 
 /**
+ * The node flags `npm start` runs the server with (package.json's start script): the
+ * benchmarks run it the same way.
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((a) => a.startsWith('--'));
+}
+
+/**
  * The built server (`dist/src/main.js`) on 127.0.0.1:`port` in production mode, with the node
  * flags of BENCH_SERVER_ARGS (for example --cpu-prof) and `env` on top; resolves once /health
- * answers (at most 60 s). `script` runs another built file of the project instead (a
- * benchmark's reference server), with the same young generation and no BENCH_SERVER_ARGS.
+ * answers (at most 60 s), with the node flags of `npm start` first. `script` runs another
+ * built file of the project instead (a benchmark's reference server), with the same flags of
+ * `npm start` and no BENCH_SERVER_ARGS.
  */
 export async function startServer(opts: { port: number; databaseUrl: string; secret: string; env?: Record<string, string>; log: (msg: string) => void; script?: string }): Promise<BenchServer> {
   const serverArgs = opts.script ? [] : (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
   // as `npm start` runs it (package.json)
-  const proc = spawn(process.execPath, ['--max-semi-space-size=32', ...serverArgs, path.join(ROOT, 'dist', opts.script ?? path.join('src', 'main.js'))], {
+  const proc = spawn(process.execPath, [...startFlags(), ...serverArgs, path.join(ROOT, 'dist', opts.script ?? path.join('src', 'main.js'))], {
     env: {
       ...process.env, DATABASE_URL: opts.databaseUrl, PORT: String(opts.port), HOST: '127.0.0.1', JWT_SECRET: opts.secret, NODE_ENV: 'production', LOG_LEVEL: 'warn',
       ...opts.env,
