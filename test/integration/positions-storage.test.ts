@@ -84,5 +84,11 @@ it('clusters on the SKU index: CLUSTER gathers each SKU’s positions, and reser
   const spread = await t.db.query<{ n: number }>(`SELECT count(DISTINCT location_id)::int AS n FROM inventory_positions WHERE sku = $1 AND reserved > 0`, [skuOf(7)]);
   expect(spread[0].n).toBeGreaterThan(10);
   expect(await inventoryInvariants(t)).toEqual({ drift: [], negative: 0 });
-  expect(await pagesOf(skuOf(7))).toBe(after);
+  // Each reservation is a new version of its row on the row's own page, in the room the fill
+  // factor keeps; a page whose dead versions cannot be pruned yet (a snapshot still sees them)
+  // fills up, and an update then moves that one row to a page with room (a test run under
+  // CI load saw 1 page become 2). The SKU stays gathered: nothing like the pages before.
+  const later = await pagesOf(skuOf(7));
+  expect(later).toBeLessThanOrEqual(after + 2);
+  expect(later).toBeLessThan(before / 2);
 });
